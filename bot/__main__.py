@@ -1,0 +1,18 @@
+"""Entry point: load .env, then hand over to the CLI."""
+
+from __future__ import annotations
+
+import sys
+
+from dotenv import load_dotenv
+
+
+def main() -> int:
+    from bot.cli import main as cli_main
+
+    load_dotenv()
+    return cli_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

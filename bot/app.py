@@ -1,0 +1,55 @@
+"""The app factory: builds the Bolt app from settings and an engine, connects to nothing else."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+import handlers
+import prompts
+from bot.deps import Deps
+
+logger = logging.getLogger(__name__)
+
+
+def web_client(token: str, base_url: str) -> WebClient:
+    """A listener's client: no retry on 429, since a trigger_id lives only three seconds."""
+    return WebClient(token=token, base_url=base_url, timeout=10)
+
+
+def create_app(deps: Deps, *, listener_executor: Executor | None = None) -> App:
+    """Build the Bolt app with every listener registered."""
+    settings = deps.settings
+    app = App(
+        signing_secret=settings.signing_secret or "",
+        client=web_client(settings.bot_token, settings.slack_api_url),
+        request_verification_enabled=not settings.socket_mode,
+        token_verification_enabled=False,
+        listener_executor=listener_executor,
+        logger=logging.getLogger("slack_bolt.App"),
+    )
+
+    @app.middleware
+    def provide(context: BoltContext, next: Callable[[], None]) -> None:
+        context["deps"] = deps
+        next()
+
+    app.error(handle_error)
+    handlers.register_all(app)
+    return app
+
+
+def handle_error(error: Exception, body: dict, respond: Callable | None, logger: logging.Logger) -> None:
+    """Log the failure with its traceback (never the request body) and say something kind."""
+    kind = body.get("type") or ("command" if "command" in body else "request")
+    logger.error("listener failed on a %s: %s", kind, type(error).__name__, exc_info=error)
+    if respond is not None and body.get("response_url"):
+        try:
+            respond(text=prompts.text("common.error"), response_type="ephemeral",
+                    replace_original=False)
+        except Exception:  # noqa: BLE001 - the person already gets nothing better
+            logger.warning("could not tell the person about the failure")

@@ -1,0 +1,189 @@
+"""The check-in rules: planning nudges, answering, skipping, snoozing, late answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import Enum
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from bot.org import Plan, plan_for
+from bot.schedule import Period, next_working_time, period, shift_label
+from bot.views.checkin import Answer
+from storage import queries
+from storage.models import Checkin, Delivery
+
+NUDGE = "nudge"
+REMINDER = "reminder"
+SNOOZES = ("snooze-1", "snooze-2")
+SNOOZE_FOR = timedelta(hours=2)
+CHECKIN_KINDS = (NUDGE, REMINDER, *SNOOZES)
+
+
+class Window(Enum):
+    OPEN = "open"  # answer or edit
+    LATE = "late"  # closed, before the next nudge: a first answer is stored as late
+    CLOSED = "closed"
+
+
+def period_of(plan: Plan, label: str) -> Period:
+    return period(label, plan.schedule, plan.zone, plan.manager_zone)
+
+
+def window(plan: Plan, label: str, now: datetime) -> Window:
+    """Whether a period can still be answered at `now`, and how."""
+    this = period_of(plan, label)
+    if this.is_open(now):
+        return Window.OPEN
+    following = period_of(plan, shift_label(label, 1))
+    if this.closes_at <= now < following.opens_at:
+        return Window.LATE
+    return Window.CLOSED
+
+
+def nudge_row(plan: Plan, this: Period) -> Delivery:
+    return Delivery(
+        workspace_id=plan.person.workspace_id,
+        subject=plan.person.user_id,
+        kind=NUDGE,
+        period=this.label,
+        channel=plan.person.user_id,
+        due_at=this.opens_at,
+        expires_at=this.closes_at,
+    )
+
+
+def plan_nudges(session: Session, plan: Plan, now: datetime) -> int:
+    """Make sure the next two periods' nudges exist in the outbox (idempotent)."""
+    upcoming = plan.upcoming(now)
+    following = period_of(plan, shift_label(upcoming.label, 1))
+    return queries.insert_deliveries(
+        session=session, rows=[nudge_row(plan, upcoming), nudge_row(plan, following)]
+    )
+
+
+def replan(session: Session, workspace_id: str, user_ids: Iterable[str], now: datetime) -> int:
+    """Re-plan people after their zone, team or schedule changed: unsent nudges are redone."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return 0
+    session.execute(
+        sa.delete(Delivery).where(
+            col(Delivery.workspace_id) == workspace_id,
+            col(Delivery.subject).in_(user_ids),
+            col(Delivery.kind) == NUDGE,
+            col(Delivery.status) == "pending",
+        )
+    )
+    made = 0
+    for user_id in user_ids:
+        plan = plan_for(session, workspace_id, user_id)
+        if plan is not None:
+            made += plan_nudges(session, plan, now)
+    return made
+
+
+def after_nudge(session: Session, plan: Plan, label: str, sent_at: datetime) -> None:
+    """Once the nudge is out: one reminder `reminder_after` later, in working hours."""
+    this = period_of(plan, label)
+    due = next_working_time(
+        sent_at + plan.schedule.reminder_after, plan.zone, plan.config.working_hours
+    )
+    if due < this.closes_at:
+        queries.insert_deliveries(session=session, rows=[_reminder(plan, this, REMINDER, due)])
+
+
+def _reminder(plan: Plan, this: Period, kind: str, due: datetime) -> Delivery:
+    return Delivery(
+        workspace_id=plan.person.workspace_id,
+        subject=plan.person.user_id,
+        kind=kind,
+        period=this.label,
+        channel=plan.person.user_id,
+        due_at=due,
+        expires_at=this.closes_at,
+    )
+
+
+def snooze(session: Session, plan: Plan, label: str, now: datetime) -> datetime | None:
+    """Replace the pending reminder with one two hours on; None once snoozed twice."""
+    this = period_of(plan, label)
+    rows = queries.deliveries_for(
+        session=session, workspace_id=plan.person.workspace_id, subject=plan.person.user_id,
+        period=label,
+    )
+    used = {row.kind for row in rows}
+    kind = next((k for k in SNOOZES if k not in used), None)
+    if kind is None:
+        return None
+    due = next_working_time(now + SNOOZE_FOR, plan.zone, plan.config.working_hours)
+    queries.cancel_pending(
+        session=session, workspace_id=plan.person.workspace_id, subjects=[plan.person.user_id],
+        kinds=[REMINDER, *SNOOZES], period=label,
+    )
+    if due < this.closes_at:
+        queries.insert_deliveries(session=session, rows=[_reminder(plan, this, kind, due)])
+    session.commit()
+    return due
+
+
+def record_answer(
+    session: Session, plan: Plan, label: str, answer: Answer, *, late: bool, now: datetime
+) -> Checkin:
+    """Store (or replace) the person's answer for the period; no reminder follows it."""
+    row = queries.get_checkin(
+        session=session, workspace_id=plan.person.workspace_id, user_id=plan.person.user_id,
+        period=label,
+    ) or Checkin(
+        workspace_id=plan.person.workspace_id, user_id=plan.person.user_id, period=label,
+        team_key=plan.team.key, status="answered", created_at=now,
+    )
+    if row.id is None or row.status == "skipped":
+        row.late = late  # an edit keeps how the first answer arrived
+    row.status = "answered"
+    row.moved, row.blocked, row.learned = answer.moved, answer.blocked, answer.learned
+    row.energy, row.helped_text = answer.energy, answer.helped_text
+    row.helped_users = list(answer.helped_users)
+    row.objective_key = answer.objective_key
+    row.updated_at = now
+    session.add(row)
+    _stop_reminders(session, plan, label)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def record_skip(session: Session, plan: Plan, label: str, now: datetime) -> Checkin:
+    """A skip counts as heard from; it stops this period's reminders. It never erases an answer."""
+    row = queries.get_checkin(
+        session=session, workspace_id=plan.person.workspace_id, user_id=plan.person.user_id,
+        period=label,
+    )
+    if row is None:
+        row = Checkin(
+            workspace_id=plan.person.workspace_id, user_id=plan.person.user_id, period=label,
+            team_key=plan.team.key, status="skipped", created_at=now, updated_at=now,
+        )
+        session.add(row)
+    _stop_reminders(session, plan, label)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def _stop_reminders(session: Session, plan: Plan, label: str) -> None:
+    queries.cancel_pending(
+        session=session, workspace_id=plan.person.workspace_id, subjects=[plan.person.user_id],
+        kinds=[NUDGE, REMINDER, *SNOOZES], period=label,
+    )
+
+
+def last_blocker(session: Session, plan: Plan, label: str) -> str | None:
+    """What the person said was blocking them the period before, if anything."""
+    previous = queries.get_checkin(
+        session=session, workspace_id=plan.person.workspace_id, user_id=plan.person.user_id,
+        period=shift_label(label, -1),
+    )
+    return previous.blocked if previous is not None and previous.status == "answered" else None

@@ -1,0 +1,219 @@
+"""The org configuration: exactly the keys of the org file, validated and typed."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MIN_GROUP_FLOOR = 5
+_DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'30m', '4h', '3d', '2w' → timedelta; ValueError otherwise."""
+    match = _DURATION.match(str(text))
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"{text!r} is not a duration like 30m, 4h, 3d or 2w")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def format_duration(value: timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    for suffix, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60)):
+        if minutes % size == 0:
+            return f"{minutes // size}{suffix}"
+    return f"{minutes}m"
+
+
+def _clock_time(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 14:00 as the sexagesimal number 840.
+        value = f"{value // 60:02d}:{value % 60:02d}"
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(value).strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError(f"{value!r} is not a time like \"14:00\"")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _daytime(value: Any) -> time:
+    result = _clock_time(value)
+    if result.hour < 4:
+        raise ValueError(f"{result:%H:%M} is refused: pick a time from 04:00 to 23:59")
+    return result
+
+
+def _weekday(value: Any) -> str:
+    day = str(value).strip().lower()[:3]
+    if day not in WEEKDAYS or len(str(value).strip()) < 3:
+        raise ValueError(f"{value!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+    return day
+
+
+def _duration(value: Any) -> timedelta:
+    return value if isinstance(value, timedelta) else parse_duration(value)
+
+
+Weekday = Annotated[str, BeforeValidator(_weekday)]
+DayTime = Annotated[time, BeforeValidator(_daytime), PlainSerializer(lambda t: f"{t:%H:%M}")]
+ClockTime = Annotated[time, BeforeValidator(_clock_time), PlainSerializer(lambda t: f"{t:%H:%M}")]
+Duration = Annotated[timedelta, BeforeValidator(_duration), PlainSerializer(format_duration)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class At(_Strict):
+    day: Weekday
+    time: DayTime
+
+
+class Strategy(_Strict):
+    every_weeks: int = Field(default=4, ge=1, le=52)
+    day: Weekday = "tue"
+    time: DayTime = time(10, 0)
+
+
+class Schedule(_Strict):
+    checkin: At = At(day="fri", time=time(14, 0))
+    reminder_after: Duration = timedelta(hours=4)
+    strategy: Strategy = Strategy()
+    digest: At = At(day="mon", time=time(10, 0))
+
+
+class WorkingHours(_Strict):
+    days: list[Weekday] = list(WEEKDAYS[:5])
+    start: ClockTime = time(9, 0)
+    end: ClockTime = time(17, 0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WorkingHours:
+        if self.end <= self.start:
+            raise ValueError("end must be later than start")
+        if not self.days:
+            raise ValueError("name at least one working day")
+        return self
+
+
+class Anonymity(_Strict):
+    min_group_size: int = MIN_GROUP_FLOOR
+
+    @field_validator("min_group_size")
+    @classmethod
+    def _floor(cls, value: int) -> int:
+        if value < MIN_GROUP_FLOOR:
+            raise ValueError(f"must be at least {MIN_GROUP_FLOOR} (the floor that keeps people anonymous)")
+        return value
+
+
+class Retention(_Strict):
+    answers_days: int = Field(default=730, ge=1)
+    concerns_days: int = Field(default=365, ge=1)
+    after_uninstall_days: int = Field(default=30, ge=0)
+
+
+class ObjectiveSpec(_Strict):
+    key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str = Field(min_length=1, max_length=150)
+    description: str = Field(default="", max_length=500)
+    archived: bool = False
+
+
+class TeamSpec(_Strict):
+    key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: str = Field(min_length=1, max_length=150)
+    manager: str = Field(min_length=1)
+    members: list[str] = []
+    parent: str | None = None
+    schedule: Schedule | None = None
+
+
+class OrgConfig(_Strict):
+    workspace: str | None = None
+    timezone: str = "Europe/Berlin"
+    admins: list[str] = []
+    leaders: list[str] = []
+    objectives: list[ObjectiveSpec] = []
+    teams: list[TeamSpec]
+    schedule: Schedule = Schedule()
+    working_hours: WorkingHours = WorkingHours()
+    anonymity: Anonymity = Anonymity()
+    retention: Retention = Retention()
+    leadership_channel: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if value not in _zones():
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_and_linked(self) -> OrgConfig:
+        for kind, items in (("objective", self.objectives), ("team", self.teams)):
+            seen: set[str] = set()
+            for item in items:
+                if item.key in seen:
+                    raise ValueError(f"duplicate {kind} key {item.key!r}")
+                seen.add(item.key)
+        keys = {team.key for team in self.teams}
+        for team in self.teams:
+            if team.parent is not None and team.parent not in keys:
+                raise ValueError(f"team {team.key!r}: parent {team.parent!r} is not a team in this file")
+            if len(set(team.members)) != len(team.members):
+                raise ValueError(f"team {team.key!r}: a member is listed twice")
+        _refuse_parent_cycles(self.teams)
+        return self
+
+    def schedule_of(self, team_key: str) -> Schedule:
+        for team in self.teams:
+            if team.key == team_key and team.schedule is not None:
+                return team.schedule
+        return self.schedule
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _refuse_parent_cycles(teams: list[TeamSpec]) -> None:
+    parents = {team.key: team.parent for team in teams}
+    for start in parents:
+        seen, key = {start}, parents[start]
+        while key is not None:
+            if key in seen:
+                raise ValueError(f"team {start!r}: its parents form a loop")
+            seen.add(key)
+            key = parents.get(key)
+
+
+_ZONES: set[str] = set()
+
+
+def _zones() -> set[str]:
+    if not _ZONES:
+        _ZONES.update(available_timezones())
+    return _ZONES
+
+
+def zone_or(name: str | None, default: ZoneInfo) -> ZoneInfo:
+    """The person's IANA zone if Slack gave a valid one, else the org default."""
+    if name and name in _zones():
+        return ZoneInfo(name)
+    return default

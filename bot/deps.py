@@ -1,0 +1,25 @@
+"""What listeners and jobs need, passed in explicitly (never read from globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from bot.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The real clock: aware UTC (freezegun freezes it in tests)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    engine: Engine
+    clock: Clock = utcnow

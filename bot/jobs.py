@@ -1,0 +1,70 @@
+"""The scheduler: only a clock that wakes the jobs; the database decides what is due."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+from sqlmodel import Session, select
+
+from bot import checkins
+from bot.deps import Deps
+from bot.org import load_config, plan_for
+from bot.people import sync_people
+from bot.sender import Sender
+from storage import queries
+from storage.models import Workspace
+
+logger = logging.getLogger(__name__)
+
+
+def safe(name: str, job: Callable[[], object]) -> Callable[[], None]:
+    """Run a job, logging its failure by name, so one failure never stops the others."""
+
+    def run() -> None:
+        try:
+            job()
+        except Exception:
+            logger.exception("job %s failed", name)
+
+    run.__name__ = name
+    return run
+
+
+def refresh_people_and_plans(deps: Deps, client_for: Callable[[str], WebClient]) -> int:
+    """Daily: sync people from Slack, then make sure everyone's next nudges are planned."""
+    now = deps.clock()
+    planned = 0
+    with Session(deps.engine) as session:
+        workspace_ids = list(session.exec(select(Workspace.id)))
+    for workspace_id in workspace_ids:
+        with Session(deps.engine) as session:
+            config = load_config(session, workspace_id)
+            if config is None:
+                continue
+            sync_people(session, client_for(workspace_id), workspace_id, now)
+            people = {m.user_id for m in queries.memberships(session=session, workspace_id=workspace_id)}
+            people |= {t.manager_id for t in queries.teams(session=session, workspace_id=workspace_id)}
+            for user_id in sorted(people):
+                plan = plan_for(session, workspace_id, user_id, config)
+                if plan is not None:
+                    planned += checkins.plan_nudges(session, plan, now)
+            session.commit()
+    return planned
+
+
+def build_scheduler(deps: Deps, sender: Sender, client_for: Callable[[str], WebClient]) -> BackgroundScheduler:
+    """One scheduler in UTC with stable job ids; started and stopped by the entry point."""
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    now = deps.clock()
+    scheduler.add_job(safe("outbox", sender.drain), "interval", id="outbox",
+                      seconds=deps.settings.tick_seconds, next_run_time=now, replace_existing=True)
+    scheduler.add_job(safe("people", lambda: refresh_people_and_plans(deps, client_for)),
+                      "interval", id="people", hours=24, next_run_time=now, replace_existing=True)
+    return scheduler

@@ -1,0 +1,85 @@
+"""Small Block Kit pieces shared by every builder, within Slack's limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+TEXT_LIMIT = 3000
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+METADATA_LIMIT = 3000
+ELLIPSIS = "…"
+
+Block = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Escape Slack's control characters so user text can never ping, link or mention."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int = TEXT_LIMIT) -> str:
+    """`text` within `limit` characters, with a visible … where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def plain(text: str, limit: int = 150) -> dict[str, Any]:
+    return {"type": "plain_text", "text": cut(text, limit), "emoji": True}
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    """Our own wording (already escaped where it holds user text); verbatim: no auto-links."""
+    return {"type": "mrkdwn", "text": cut(text), "verbatim": True}
+
+
+def section(text: str, accessory: Block | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if accessory is not None:
+        block["accessory"] = accessory
+    return block
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(text)]}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text)}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str = "", style: str | None = None) -> Block:
+    element: Block = {"type": "button", "text": plain(text, 75), "action_id": action_id}
+    if value:
+        element["value"] = value[:2000]
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def option(text: str, value: str) -> Block:
+    return {"text": plain(text, 75), "value": value}
+
+
+def slack_date(when: datetime, zone: ZoneInfo) -> str:
+    """A date Slack renders in the reader's own zone; the fallback uses `zone`."""
+    local = when.astimezone(zone)
+    fallback = local.strftime("%a %d %b, %H:%M")
+    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def local_text(when: datetime, zone: ZoneInfo) -> str:
+    """A plain date in `zone`, for plain_text fields where Slack's date token is not rendered."""
+    return when.astimezone(zone).strftime("%a %d %b, %H:%M")

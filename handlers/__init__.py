@@ -1,0 +1,12 @@
+"""One module per Slack surface; each exports register(app)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+
+def register_all(app: App) -> None:
+    from handlers import checkin, leadership, people
+
+    for module in (checkin, leadership, people):
+        module.register(app)

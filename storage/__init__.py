@@ -1,0 +1,1 @@
+"""Tables, the engine and the queries. Imports nothing of ours."""

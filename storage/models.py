@@ -1,0 +1,164 @@
+"""SQLModel tables. Every row carries its Slack workspace (`workspace_id`, Slack's team_id)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every database (SQLite keeps no zone, so we add it back)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; store aware UTC datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(*, index: bool = False, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _json(default_factory: Any = dict) -> Any:
+    return Field(default_factory=default_factory, sa_type=sa.JSON, nullable=False)
+
+
+class Workspace(SQLModel, table=True):
+    """One Slack workspace and its org configuration (the validated org file, as JSON)."""
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = ""
+    config: dict = _json()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Person(SQLModel, table=True):
+    """A Slack user as last synced from users.list / user_change."""
+
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    user_id: str = Field(max_length=32)
+    name: str = ""
+    real_name: str = ""
+    email: str | None = None
+    tz: str | None = None
+    deleted: bool = False
+    is_bot: bool = False
+    is_admin: bool = False
+    paused_until: datetime | None = _when()
+    welcomed_at: datetime | None = _when()
+    synced_at: datetime = _created()
+
+    @property
+    def display(self) -> str:
+        return self.real_name or self.name or self.user_id
+
+
+class Team(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    key: str = Field(max_length=64)
+    name: str
+    manager_id: str = Field(max_length=32)
+    parent_key: str | None = Field(default=None, max_length=64)
+    position: int = 0
+    schedule: dict | None = Field(default=None, sa_type=sa.JSON, nullable=True)
+
+
+class Membership(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "team_key", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    team_key: str = Field(max_length=64)
+    user_id: str = Field(max_length=32, index=True)
+    position: int = 0
+
+
+class Objective(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    key: str = Field(max_length=64)
+    title: str
+    description: str = ""
+    archived: bool = False
+    position: int = 0
+
+
+class Checkin(SQLModel, table=True):
+    """One person's answer (or skip) for one period."""
+
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "user_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    user_id: str = Field(max_length=32)
+    period: str = Field(max_length=10, index=True)
+    team_key: str = Field(max_length=64)
+    status: str = Field(max_length=16)  # answered | skipped
+    moved: str | None = None
+    blocked: str | None = None
+    energy: int | None = None
+    learned: str | None = None
+    helped_users: list = _json(list)
+    helped_text: str | None = None
+    objective_key: str | None = Field(default=None, max_length=64)
+    late: bool = False
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one scheduled Slack message, unique per (workspace, subject, kind, period)."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "subject", "kind", "period"),
+        sa.Index("ix_delivery_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(max_length=32)
+    subject: str = Field(max_length=64)  # a user id, or a team key
+    kind: str = Field(max_length=32)
+    period: str = Field(max_length=10)
+    channel: str = Field(max_length=32)  # where it goes: a user id (DM) or a channel id
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(default="pending", max_length=16)
+    lease_until: datetime | None = _when()
+    attempts: int = 0
+    last_error: str | None = None
+    posted_channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    sent_at: datetime | None = _when()
+    created_at: datetime = _created()

@@ -1,0 +1,234 @@
+"""Typed, keyword-only queries. Every one is scoped by workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import Checkin, Delivery, Membership, Person, Team, Workspace, utcnow
+
+# --- workspace and people ------------------------------------------------------------
+
+
+def get_workspace(*, session: Session, workspace_id: str) -> Workspace | None:
+    return session.get(Workspace, workspace_id)
+
+
+def get_person(*, session: Session, workspace_id: str, user_id: str) -> Person | None:
+    return session.exec(
+        select(Person).where(Person.workspace_id == workspace_id, Person.user_id == user_id)
+    ).first()
+
+
+def people_by_id(*, session: Session, workspace_id: str) -> dict[str, Person]:
+    rows = session.exec(select(Person).where(Person.workspace_id == workspace_id))
+    return {person.user_id: person for person in rows}
+
+
+# --- teams -------------------------------------------------------------------------
+
+
+def teams(*, session: Session, workspace_id: str) -> list[Team]:
+    return list(
+        session.exec(
+            select(Team).where(Team.workspace_id == workspace_id).order_by(col(Team.position))
+        )
+    )
+
+
+def get_team(*, session: Session, workspace_id: str, key: str) -> Team | None:
+    return session.exec(
+        select(Team).where(Team.workspace_id == workspace_id, Team.key == key)
+    ).first()
+
+
+def home_team(*, session: Session, workspace_id: str, user_id: str) -> Team | None:
+    """The first team (in org-file order) that lists the person as a member."""
+    return session.exec(
+        select(Team)
+        .join(
+            Membership,
+            sa.and_(
+                Membership.workspace_id == Team.workspace_id, Membership.team_key == Team.key
+            ),
+        )
+        .where(Team.workspace_id == workspace_id, Membership.user_id == user_id)
+        .order_by(col(Team.position))
+    ).first()
+
+
+def managed_teams(*, session: Session, workspace_id: str, user_id: str) -> list[Team]:
+    return list(
+        session.exec(
+            select(Team)
+            .where(Team.workspace_id == workspace_id, Team.manager_id == user_id)
+            .order_by(col(Team.position))
+        )
+    )
+
+
+def member_ids(*, session: Session, workspace_id: str, team_key: str) -> list[str]:
+    return list(
+        session.exec(
+            select(Membership.user_id)
+            .where(Membership.workspace_id == workspace_id, Membership.team_key == team_key)
+            .order_by(col(Membership.position))
+        )
+    )
+
+
+def memberships(*, session: Session, workspace_id: str) -> list[Membership]:
+    return list(
+        session.exec(
+            select(Membership)
+            .where(Membership.workspace_id == workspace_id)
+            .order_by(col(Membership.team_key), col(Membership.position))
+        )
+    )
+
+
+# --- check-ins ---------------------------------------------------------------------
+
+
+def get_checkin(*, session: Session, workspace_id: str, user_id: str, period: str) -> Checkin | None:
+    return session.exec(
+        select(Checkin).where(
+            Checkin.workspace_id == workspace_id,
+            Checkin.user_id == user_id,
+            Checkin.period == period,
+        )
+    ).first()
+
+
+# --- the outbox --------------------------------------------------------------------
+
+
+def insert_deliveries(*, session: Session, rows: Iterable[Delivery]) -> int:
+    """Insert rows whose unique key is new; existing keys are left exactly as they are."""
+    values = [row.model_dump(exclude={"id"}) for row in rows]
+    if not values:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Delivery).values(values).on_conflict_do_nothing(
+        index_elements=["workspace_id", "subject", "kind", "period"]
+    )
+    return session.execute(statement).rowcount or 0
+
+
+def get_delivery(
+    *, session: Session, workspace_id: str, subject: str, kind: str, period: str
+) -> Delivery | None:
+    return session.exec(
+        select(Delivery).where(
+            Delivery.workspace_id == workspace_id,
+            Delivery.subject == subject,
+            Delivery.kind == kind,
+            Delivery.period == period,
+        )
+    ).first()
+
+
+def deliveries_for(
+    *, session: Session, workspace_id: str, subject: str, period: str
+) -> list[Delivery]:
+    return list(
+        session.exec(
+            select(Delivery)
+            .where(
+                Delivery.workspace_id == workspace_id,
+                Delivery.subject == subject,
+                Delivery.period == period,
+            )
+            .order_by(col(Delivery.id))
+        )
+    )
+
+
+def cancel_pending(
+    *,
+    session: Session,
+    workspace_id: str,
+    subjects: Sequence[str],
+    kinds: Sequence[str],
+    period: str | None = None,
+    not_before: datetime | None = None,
+) -> int:
+    """Cancel not-yet-claimed rows (optionally of one period, or due from `not_before`)."""
+    statement = (
+        sa.update(Delivery)
+        .where(
+            col(Delivery.workspace_id) == workspace_id,
+            col(Delivery.subject).in_(subjects),
+            col(Delivery.kind).in_(kinds),
+            col(Delivery.status) == "pending",
+        )
+        .values(status="cancelled")
+    )
+    if period is not None:
+        statement = statement.where(col(Delivery.period) == period)
+    if not_before is not None:
+        statement = statement.where(col(Delivery.due_at) >= not_before)
+    return session.execute(statement).rowcount or 0
+
+
+def claim_due(*, session: Session, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
+    """Atomically claim due rows (and rows whose claimer's lease ran out) for this process.
+
+    On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED; on every database
+    the claim is a conditional update, so a row is claimed by exactly one caller.
+    """
+    due = sa.or_(
+        sa.and_(col(Delivery.status) == "pending", col(Delivery.due_at) <= now),
+        sa.and_(col(Delivery.status) == "sending", col(Delivery.lease_until) <= now),
+    )
+    candidates = session.exec(
+        select(Delivery.id)
+        .where(due)
+        .order_by(col(Delivery.due_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    claimed: list[int] = []
+    for delivery_id in candidates:
+        result = session.execute(
+            sa.update(Delivery)
+            .where(col(Delivery.id) == delivery_id, due)
+            .values(status="sending", lease_until=now + lease, attempts=Delivery.attempts + 1)
+        )
+        if result.rowcount == 1:
+            claimed.append(delivery_id)
+    session.commit()
+    if not claimed:
+        return []
+    return list(
+        session.exec(
+            select(Delivery).where(col(Delivery.id).in_(claimed)).order_by(col(Delivery.due_at))
+        )
+    )
+
+
+def finish_delivery(
+    *,
+    session: Session,
+    delivery_id: int,
+    status: str,
+    channel: str | None = None,
+    ts: str | None = None,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> None:
+    """Record the outcome of a claimed row (or put it back as pending, due at `retry_at`)."""
+    values: dict[str, object] = {"status": status, "lease_until": None}
+    if status == "sent":
+        values.update(posted_channel=channel, ts=ts, sent_at=utcnow(), last_error=None)
+    if error is not None:
+        values["last_error"] = error[:500]
+    if retry_at is not None:
+        values["due_at"] = retry_at
+    session.execute(sa.update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
+    session.commit()

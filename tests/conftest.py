@@ -1,0 +1,146 @@
+"""Fixtures: a fresh database per test, a fake Slack over HTTP, the app served over HTTP."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from pytest_httpserver import HTTPServer
+from slack_bolt import App
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+from waitress.server import create_server
+
+from bot.app import create_app
+from bot.config import OrgConfig
+from bot.deps import Deps
+from bot.sender import Sender
+from bot.server import wsgi_app
+from bot.settings import Settings
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.models import Membership, Objective, Person, Team, Workspace
+from tests.fakeslack import FakeSlack
+from tests.slackreq import SECRET, SlackRequests
+
+TEAM = "T0001"
+
+
+class FakeClock:
+    """A clock the test moves by hand (the app reads it through Deps.clock)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, text: str) -> datetime:
+        self.now = datetime.fromisoformat(text).astimezone(UTC)
+        return self.now
+
+
+class InlineExecutor(Executor):
+    """Runs a listener to its end before Bolt answers, so a test sees everything it did."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # noqa: BLE001 - handed back to Bolt as Slack's would be
+            future.set_exception(error)
+        return future
+
+
+@pytest.fixture
+def database_url(tmp_path: Any) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'leadbot.db'}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def slack(httpserver: HTTPServer) -> FakeSlack:
+    return FakeSlack(httpserver)
+
+
+@pytest.fixture
+def settings(slack: FakeSlack, database_url: str) -> Settings:
+    return Settings(bot_token="xoxb-test-token", signing_secret=SECRET, slack_api_url=slack.url,
+                    database_url=database_url)
+
+
+@pytest.fixture
+def deps(settings: Settings, engine: Engine, clock: FakeClock) -> Deps:
+    return Deps(settings=settings, engine=engine, clock=clock)
+
+
+@pytest.fixture
+def app(deps: Deps) -> App:
+    return create_app(deps, listener_executor=InlineExecutor())
+
+
+@pytest.fixture
+def requests(app: App, slack: FakeSlack) -> Iterator[SlackRequests]:
+    """Signed requests posted to the app served by waitress on a loopback port."""
+    server = create_server(wsgi_app(app), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    port = server.effective_port
+    yield SlackRequests(f"http://127.0.0.1:{port}/slack/events", team_id=TEAM,
+                        response_url=slack.response_url)
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def sender(deps: Deps, app: App) -> Sender:
+    return Sender(deps.engine, lambda _workspace: app.client, deps.clock)
+
+
+def seed_org(engine: Engine, config: dict[str, Any], people: list[dict[str, Any]],
+             workspace_id: str = TEAM) -> OrgConfig:
+    """Store a validated org and its people directly (the importer is tested on its own)."""
+    org = OrgConfig.model_validate(config)
+    with Session(engine) as session:
+        session.add(Workspace(id=workspace_id, name="Acme", config=org.model_dump(mode="json")))
+        for person in people:
+            session.add(Person(workspace_id=workspace_id, **person))
+        for position, team in enumerate(org.teams):
+            session.add(Team(workspace_id=workspace_id, key=team.key, name=team.name,
+                             manager_id=team.manager, parent_key=team.parent, position=position,
+                             schedule=team.schedule.model_dump(mode="json") if team.schedule else None))
+            for index, member in enumerate(team.members):
+                session.add(Membership(workspace_id=workspace_id, team_key=team.key,
+                                       user_id=member, position=index))
+        for position, objective in enumerate(org.objectives):
+            session.add(Objective(workspace_id=workspace_id, position=position,
+                                  **objective.model_dump()))
+        session.commit()
+    return org
