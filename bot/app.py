@@ -43,13 +43,16 @@ def create_app(deps: Deps, *, listener_executor: Executor | None = None) -> App:
     return app
 
 
-def handle_error(error: Exception, body: dict, respond: Callable | None, logger: logging.Logger) -> None:
+def handle_error(
+    error: Exception, body: dict, respond: Callable | None, logger: logging.Logger
+) -> None:
     """Log the failure with its traceback (never the request body) and say something kind."""
     kind = body.get("type") or ("command" if "command" in body else "request")
     logger.error("listener failed on a %s: %s", kind, type(error).__name__, exc_info=error)
     if respond is not None and body.get("response_url"):
         try:
-            respond(text=prompts.text("common.error"), response_type="ephemeral",
-                    replace_original=False)
+            respond(
+                text=prompts.text("common.error"), response_type="ephemeral", replace_original=False
+            )
         except Exception:  # noqa: BLE001 - the person already gets nothing better
             logger.warning("could not tell the person about the failure")

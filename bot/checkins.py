@@ -111,7 +111,9 @@ def snooze(session: Session, plan: Plan, label: str, now: datetime) -> datetime 
     """Replace the pending reminder with one two hours on; None once snoozed twice."""
     this = period_of(plan, label)
     rows = queries.deliveries_for(
-        session=session, workspace_id=plan.person.workspace_id, subject=plan.person.user_id,
+        session=session,
+        workspace_id=plan.person.workspace_id,
+        subject=plan.person.user_id,
         period=label,
     )
     used = {row.kind for row in rows}
@@ -120,8 +122,11 @@ def snooze(session: Session, plan: Plan, label: str, now: datetime) -> datetime 
         return None
     due = next_working_time(now + SNOOZE_FOR, plan.zone, plan.config.working_hours)
     queries.cancel_pending(
-        session=session, workspace_id=plan.person.workspace_id, subjects=[plan.person.user_id],
-        kinds=[REMINDER, *SNOOZES], period=label,
+        session=session,
+        workspace_id=plan.person.workspace_id,
+        subjects=[plan.person.user_id],
+        kinds=[REMINDER, *SNOOZES],
+        period=label,
     )
     if due < this.closes_at:
         queries.insert_deliveries(session=session, rows=[_reminder(plan, this, kind, due)])
@@ -134,11 +139,17 @@ def record_answer(
 ) -> Checkin:
     """Store (or replace) the person's answer for the period; no reminder follows it."""
     row = queries.get_checkin(
-        session=session, workspace_id=plan.person.workspace_id, user_id=plan.person.user_id,
+        session=session,
+        workspace_id=plan.person.workspace_id,
+        user_id=plan.person.user_id,
         period=label,
     ) or Checkin(
-        workspace_id=plan.person.workspace_id, user_id=plan.person.user_id, period=label,
-        team_key=plan.team.key, status="answered", created_at=now,
+        workspace_id=plan.person.workspace_id,
+        user_id=plan.person.user_id,
+        period=label,
+        team_key=plan.team.key,
+        status="answered",
+        created_at=now,
     )
     if row.id is None or row.status == "skipped":
         row.late = late  # an edit keeps how the first answer arrived
@@ -158,13 +169,20 @@ def record_answer(
 def record_skip(session: Session, plan: Plan, label: str, now: datetime) -> Checkin:
     """A skip counts as heard from; it stops this period's reminders. It never erases an answer."""
     row = queries.get_checkin(
-        session=session, workspace_id=plan.person.workspace_id, user_id=plan.person.user_id,
+        session=session,
+        workspace_id=plan.person.workspace_id,
+        user_id=plan.person.user_id,
         period=label,
     )
     if row is None:
         row = Checkin(
-            workspace_id=plan.person.workspace_id, user_id=plan.person.user_id, period=label,
-            team_key=plan.team.key, status="skipped", created_at=now, updated_at=now,
+            workspace_id=plan.person.workspace_id,
+            user_id=plan.person.user_id,
+            period=label,
+            team_key=plan.team.key,
+            status="skipped",
+            created_at=now,
+            updated_at=now,
         )
         session.add(row)
     _stop_reminders(session, plan, label)
@@ -175,15 +193,20 @@ def record_skip(session: Session, plan: Plan, label: str, now: datetime) -> Chec
 
 def _stop_reminders(session: Session, plan: Plan, label: str) -> None:
     queries.cancel_pending(
-        session=session, workspace_id=plan.person.workspace_id, subjects=[plan.person.user_id],
-        kinds=[NUDGE, REMINDER, *SNOOZES], period=label,
+        session=session,
+        workspace_id=plan.person.workspace_id,
+        subjects=[plan.person.user_id],
+        kinds=[NUDGE, REMINDER, *SNOOZES],
+        period=label,
     )
 
 
 def last_blocker(session: Session, plan: Plan, label: str) -> str | None:
     """What the person said was blocking them the period before, if anything."""
     previous = queries.get_checkin(
-        session=session, workspace_id=plan.person.workspace_id, user_id=plan.person.user_id,
+        session=session,
+        workspace_id=plan.person.workspace_id,
+        user_id=plan.person.user_id,
         period=shift_label(label, -1),
     )
     return previous.blocked if previous is not None and previous.status == "answered" else None

@@ -26,14 +26,20 @@ logger = logging.getLogger(__name__)
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m bot", description="leadbot, a leadership system in Slack.")
+    root = argparse.ArgumentParser(
+        prog="python -m bot", description="leadbot, a leadership system in Slack."
+    )
     commands = root.add_subparsers(dest="command")
     commands.add_parser("run", help="serve Slack (the default)")
     imports = commands.add_parser("import", help="import an org file (teams, objectives, schedule)")
     imports.add_argument("file")
-    imports.add_argument("--yes", action="store_true", help="allow removing teams, members, objectives")
+    imports.add_argument(
+        "--yes", action="store_true", help="allow removing teams, members, objectives"
+    )
     manifest = commands.add_parser("manifest", help="print the Slack app manifest")
-    manifest.add_argument("--url", help="public https URL: prints the HTTP (not Socket Mode) variant")
+    manifest.add_argument(
+        "--url", help="public https URL: prints the HTTP (not Socket Mode) variant"
+    )
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return root
@@ -68,8 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(os.environ, require_slack=command != "db")
     except SettingsError as error:
-        print("leadbot can't start; please fix these settings (in .env or the environment):",
-              file=sys.stderr)
+        print(
+            "leadbot can't start; please fix these settings (in .env or the environment):",
+            file=sys.stderr,
+        )
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
@@ -89,8 +97,15 @@ def import_file(settings: Settings, engine: object, path: str, *, yes: bool) -> 
 
     client = sender_client(settings)
     with Session(engine) as session:  # type: ignore[arg-type]
-        return run_import(path, yes=yes, session=session, client=client, now=utcnow(),
-                          out=sys.stdout, err=sys.stderr)
+        return run_import(
+            path,
+            yes=yes,
+            session=session,
+            client=client,
+            now=utcnow(),
+            out=sys.stdout,
+            err=sys.stderr,
+        )
 
 
 def run(deps: Deps) -> int:

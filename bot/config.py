@@ -47,7 +47,7 @@ def _clock_time(value: Any) -> time:
         value = f"{value // 60:02d}:{value % 60:02d}"
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(value).strip())
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError(f"{value!r} is not a time like \"14:00\"")
+        raise ValueError(f'{value!r} is not a time like "14:00"')
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -118,7 +118,9 @@ class Anonymity(_Strict):
     @classmethod
     def _floor(cls, value: int) -> int:
         if value < MIN_GROUP_FLOOR:
-            raise ValueError(f"must be at least {MIN_GROUP_FLOOR} (the floor that keeps people anonymous)")
+            raise ValueError(
+                f"must be at least {MIN_GROUP_FLOOR} (the floor that keeps people anonymous)"
+            )
         return value
 
 
@@ -175,7 +177,9 @@ class OrgConfig(_Strict):
         keys = {team.key for team in self.teams}
         for team in self.teams:
             if team.parent is not None and team.parent not in keys:
-                raise ValueError(f"team {team.key!r}: parent {team.parent!r} is not a team in this file")
+                raise ValueError(
+                    f"team {team.key!r}: parent {team.parent!r} is not a team in this file"
+                )
             if len(set(team.members)) != len(team.members):
                 raise ValueError(f"team {team.key!r}: a member is listed twice")
         _refuse_parent_cycles(self.teams)

@@ -46,8 +46,12 @@ def refresh_people_and_plans(deps: Deps, client_for: Callable[[str], WebClient])
             if config is None:
                 continue
             sync_people(session, client_for(workspace_id), workspace_id, now)
-            people = {m.user_id for m in queries.memberships(session=session, workspace_id=workspace_id)}
-            people |= {t.manager_id for t in queries.teams(session=session, workspace_id=workspace_id)}
+            people = {
+                m.user_id for m in queries.memberships(session=session, workspace_id=workspace_id)
+            }
+            people |= {
+                t.manager_id for t in queries.teams(session=session, workspace_id=workspace_id)
+            }
             for user_id in sorted(people):
                 plan = plan_for(session, workspace_id, user_id, config)
                 if plan is not None:
@@ -56,15 +60,29 @@ def refresh_people_and_plans(deps: Deps, client_for: Callable[[str], WebClient])
     return planned
 
 
-def build_scheduler(deps: Deps, sender: Sender, client_for: Callable[[str], WebClient]) -> BackgroundScheduler:
+def build_scheduler(
+    deps: Deps, sender: Sender, client_for: Callable[[str], WebClient]
+) -> BackgroundScheduler:
     """One scheduler in UTC with stable job ids; started and stopped by the entry point."""
     scheduler = BackgroundScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
     now = deps.clock()
-    scheduler.add_job(safe("outbox", sender.drain), "interval", id="outbox",
-                      seconds=deps.settings.tick_seconds, next_run_time=now, replace_existing=True)
-    scheduler.add_job(safe("people", lambda: refresh_people_and_plans(deps, client_for)),
-                      "interval", id="people", hours=24, next_run_time=now, replace_existing=True)
+    scheduler.add_job(
+        safe("outbox", sender.drain),
+        "interval",
+        id="outbox",
+        seconds=deps.settings.tick_seconds,
+        next_run_time=now,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        safe("people", lambda: refresh_people_and_plans(deps, client_for)),
+        "interval",
+        id="people",
+        hours=24,
+        next_run_time=now,
+        replace_existing=True,
+    )
     return scheduler

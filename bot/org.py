@@ -84,7 +84,9 @@ def plan_for(
     team = checkin_team(session, workspace_id, user_id)
     if team is None:
         return None
-    manager = queries.get_person(session=session, workspace_id=workspace_id, user_id=team.manager_id)
+    manager = queries.get_person(
+        session=session, workspace_id=workspace_id, user_id=team.manager_id
+    )
     zone = zone_or(person.tz, config.zone)
     manager_zone = zone_or(manager.tz if manager else None, config.zone)
     return Plan(person, team, team.manager_id, config, zone, manager_zone)

@@ -87,7 +87,9 @@ def current_period(
     now: datetime, schedule: Schedule, zone: ZoneInfo, manager_zone: ZoneInfo
 ) -> Period | None:
     """The period open for this person at `now`, if any."""
-    return next((p for p in periods_around(now, schedule, zone, manager_zone) if p.is_open(now)), None)
+    return next(
+        (p for p in periods_around(now, schedule, zone, manager_zone) if p.is_open(now)), None
+    )
 
 
 def upcoming_period(

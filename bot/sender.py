@@ -24,9 +24,20 @@ logger = logging.getLogger(__name__)
 
 # Slack errors that no retry will mend: the row is marked failed with the reason.
 PERMANENT = {
-    "account_inactive", "user_not_found", "channel_not_found", "user_disabled",
-    "cannot_dm_bot", "not_in_channel", "is_archived", "invalid_blocks", "msg_too_long",
-    "invalid_auth", "not_authed", "token_revoked", "missing_scope", "team_access_not_granted",
+    "account_inactive",
+    "user_not_found",
+    "channel_not_found",
+    "user_disabled",
+    "cannot_dm_bot",
+    "not_in_channel",
+    "is_archived",
+    "invalid_blocks",
+    "msg_too_long",
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "missing_scope",
+    "team_access_not_granted",
 }
 LEASE = timedelta(minutes=5)
 
@@ -108,8 +119,11 @@ class Sender:
             return
         with Session(self.engine) as session:
             queries.finish_delivery(
-                session=session, delivery_id=row.id, status="sent",
-                channel=response.get("channel"), ts=response.get("ts"),
+                session=session,
+                delivery_id=row.id,
+                status="sent",
+                channel=response.get("channel"),
+                ts=response.get("ts"),
             )
             self._after(session, row, now, sent=True)
 
@@ -124,10 +138,18 @@ class Sender:
                 )
                 self._after(session, row, now, sent=False)
             else:
-                logger.info("delivery %s (%s) will retry at %s: %s", row.id, row.kind,
-                            retry_at.isoformat(), reason)
+                logger.info(
+                    "delivery %s (%s) will retry at %s: %s",
+                    row.id,
+                    row.kind,
+                    retry_at.isoformat(),
+                    reason,
+                )
                 queries.finish_delivery(
-                    session=session, delivery_id=row.id, status="pending", error=reason,
+                    session=session,
+                    delivery_id=row.id,
+                    status="pending",
+                    error=reason,
                     retry_at=retry_at,
                 )
 

@@ -32,8 +32,14 @@ def serve_http(app: App, port: int) -> None:
     from waitress import serve
 
     logger.info("serving HTTP on port %s (POST /slack/events, GET /healthz)", port)
-    serve(wsgi_app(app), host="0.0.0.0", port=port, threads=8, max_request_body_size=MAX_BODY,
-          ident="leadbot")
+    serve(
+        wsgi_app(app),
+        host="0.0.0.0",
+        port=port,
+        threads=8,
+        max_request_body_size=MAX_BODY,
+        ident="leadbot",
+    )
 
 
 def serve_socket_mode(app: App, app_token: str) -> None:

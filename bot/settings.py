@@ -63,7 +63,9 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
             problems.append(_problem("SLACK_APP_TOKEN", "must start with xapp-"))
         if app_token is None and signing_secret is None:
             problems.append(
-                _problem("SLACK_SIGNING_SECRET", "missing (needed in HTTP mode, without SLACK_APP_TOKEN)")
+                _problem(
+                    "SLACK_SIGNING_SECRET", "missing (needed in HTTP mode, without SLACK_APP_TOKEN)"
+                )
             )
 
     api_url = get("SLACK_API_URL") or SLACK_API_URL

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -19,7 +18,7 @@ from bot.org import Plan, plan_for
 from bot.views import checkin as views
 from bot.views.kit import slack_date
 from storage import queries
-from storage.models import Checkin, Objective
+from storage.models import Checkin
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +36,23 @@ def _deps(context: BoltContext) -> Deps:
     return context["deps"]
 
 
-def open_checkin(ack: Ack, body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
+def open_checkin(
+    ack: Ack, body: dict, client: WebClient, context: BoltContext, respond: Respond
+) -> None:
     ack()
     _open(body, client, context, respond, body["actions"][0].get("value", ""), editing=False)
 
 
-def edit_checkin(ack: Ack, body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
+def edit_checkin(
+    ack: Ack, body: dict, client: WebClient, context: BoltContext, respond: Respond
+) -> None:
     ack()
     _open(body, client, context, respond, body["actions"][0].get("value", ""), editing=True)
 
 
-def checkin_command(ack: Ack, body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
+def checkin_command(
+    ack: Ack, body: dict, client: WebClient, context: BoltContext, respond: Respond
+) -> None:
     ack()
     deps = _deps(context)
     now = deps.clock()
@@ -59,25 +64,38 @@ def checkin_command(ack: Ack, body: dict, client: WebClient, context: BoltContex
     current = plan.current(now)
     if current is None:
         upcoming = plan.upcoming(now)
-        respond(text=prompts.text("checkin.none_open", next=slack_date(upcoming.opens_at, plan.zone)),
-                response_type="ephemeral")
+        respond(
+            text=prompts.text("checkin.none_open", next=slack_date(upcoming.opens_at, plan.zone)),
+            response_type="ephemeral",
+        )
         return
     _open(body, client, context, respond, current.label, editing=False)
 
 
-def _open(body: dict, client: WebClient, context: BoltContext, respond: Respond, label: str,
-          *, editing: bool) -> None:
+def _open(
+    body: dict,
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+    label: str,
+    *,
+    editing: bool,
+) -> None:
     deps = _deps(context)
     now = deps.clock()
     with Session(deps.engine) as session:
         plan = plan_for(session, context.team_id, context.user_id)
         if plan is None:
-            respond(text=prompts.text("checkin.not_in_team"), response_type="ephemeral",
-                    replace_original=False)
+            respond(
+                text=prompts.text("checkin.not_in_team"),
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
         state = _window_or_none(plan, label, now)
-        existing = queries.get_checkin(session=session, workspace_id=context.team_id,
-                                       user_id=context.user_id, period=label)
+        existing = queries.get_checkin(
+            session=session, workspace_id=context.team_id, user_id=context.user_id, period=label
+        )
         answered = existing is not None and existing.status == "answered"
         refusal = _refusal(plan, label, state, answered=answered, editing=editing, now=now)
         if refusal:
@@ -94,8 +112,9 @@ def _window_or_none(plan: Plan, label: str, now: datetime) -> Window | None:
         return None
 
 
-def _refusal(plan: Plan, label: str, state: Window | None, *, answered: bool, editing: bool,
-             now: datetime) -> str | None:
+def _refusal(
+    plan: Plan, label: str, state: Window | None, *, answered: bool, editing: bool, now: datetime
+) -> str | None:
     """Why this period can't be opened now, in kind words; None when it can."""
     if state is Window.OPEN:
         return None
@@ -107,20 +126,31 @@ def _refusal(plan: Plan, label: str, state: Window | None, *, answered: bool, ed
     return prompts.text("checkin.closed", week=label, next=slack_date(upcoming.opens_at, plan.zone))
 
 
-def _modal(session: Session, plan: Plan, label: str, existing: Checkin | None, *, late: bool) -> dict:
+def _modal(
+    session: Session, plan: Plan, label: str, existing: Checkin | None, *, late: bool
+) -> dict:
     answer = views.Answer()
     if existing is not None and existing.status == "answered":
         answer = views.Answer(
-            moved=existing.moved, blocked=existing.blocked, energy=existing.energy,
-            learned=existing.learned, helped_users=tuple(existing.helped_users),
-            helped_text=existing.helped_text, objective_key=existing.objective_key,
+            moved=existing.moved,
+            blocked=existing.blocked,
+            energy=existing.energy,
+            learned=existing.learned,
+            helped_users=tuple(existing.helped_users),
+            helped_text=existing.helped_text,
+            objective_key=existing.objective_key,
         )
-    manager = queries.get_person(session=session, workspace_id=plan.person.workspace_id,
-                                 user_id=plan.manager_id)
+    manager = queries.get_person(
+        session=session, workspace_id=plan.person.workspace_id, user_id=plan.manager_id
+    )
     who = "" if plan.reports_to_self else (manager.display if manager else "Your manager")
     return views.checkin_modal(
-        label, answer=answer, who_sees=who, objectives=_objectives(plan),
-        last_blocker=checkins.last_blocker(session, plan, label), late=late,
+        label,
+        answer=answer,
+        who_sees=who,
+        objectives=_objectives(plan),
+        last_blocker=checkins.last_blocker(session, plan, label),
+        late=late,
     )
 
 
@@ -128,7 +158,9 @@ def _objectives(plan: Plan) -> list[tuple[str, str]]:
     return [(o.key, o.title) for o in plan.config.objectives if not o.archived]
 
 
-def submit_checkin(ack: Ack, body: dict, client: WebClient, context: BoltContext, view: dict) -> None:
+def submit_checkin(
+    ack: Ack, body: dict, client: WebClient, context: BoltContext, view: dict
+) -> None:
     deps = _deps(context)
     now = deps.clock()
     meta = _metadata(view)
@@ -137,12 +169,16 @@ def submit_checkin(ack: Ack, body: dict, client: WebClient, context: BoltContext
     with Session(deps.engine) as session:
         plan = plan_for(session, context.team_id, context.user_id)
         if plan is None:
-            ack(response_action="errors", errors={"energy": prompts.text("checkin.not_in_team")[:150]})
+            ack(
+                response_action="errors",
+                errors={"energy": prompts.text("checkin.not_in_team")[:150]},
+            )
             return
         errors = views.answer_errors(answer, {key for key, _ in _objectives(plan)})
         state = _window_or_none(plan, label, now)
-        existing = queries.get_checkin(session=session, workspace_id=context.team_id,
-                                       user_id=context.user_id, period=label)
+        existing = queries.get_checkin(
+            session=session, workspace_id=context.team_id, user_id=context.user_id, period=label
+        )
         answered = existing is not None and existing.status == "answered"
         refusal = _refusal(plan, label, state, answered=answered, editing=answered, now=now)
         if refusal:
@@ -163,7 +199,9 @@ def _metadata(view: dict) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-def skip_week(ack: Ack, body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
+def skip_week(
+    ack: Ack, body: dict, client: WebClient, context: BoltContext, respond: Respond
+) -> None:
     ack()
     deps = _deps(context)
     now = deps.clock()
@@ -171,8 +209,11 @@ def skip_week(ack: Ack, body: dict, client: WebClient, context: BoltContext, res
     with Session(deps.engine) as session:
         plan = plan_for(session, context.team_id, context.user_id)
         if plan is None or _window_or_none(plan, label, now) is not Window.OPEN:
-            respond(text=prompts.text("checkin.edit_locked", week=label), response_type="ephemeral",
-                    replace_original=False)
+            respond(
+                text=prompts.text("checkin.edit_locked", week=label),
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
         checkins.record_skip(session, plan, label, now)
         refresh_messages(session, client, plan, label, now)
@@ -186,28 +227,45 @@ def remind_later(ack: Ack, body: dict, context: BoltContext, respond: Respond) -
     with Session(deps.engine) as session:
         plan = plan_for(session, context.team_id, context.user_id)
         if plan is None or _window_or_none(plan, label, now) is not Window.OPEN:
-            respond(text=prompts.text("checkin.edit_locked", week=label), response_type="ephemeral",
-                    replace_original=False)
+            respond(
+                text=prompts.text("checkin.edit_locked", week=label),
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
         due = checkins.snooze(session, plan, label, now)
         closes = slack_date(checkins.period_of(plan, label).closes_at, plan.zone)
-    text = (prompts.text("checkin.snoozed", when=slack_date(due, plan.zone)) if due
-            else prompts.text("checkin.snooze_limit", closes=closes))
+    text = (
+        prompts.text("checkin.snoozed", when=slack_date(due, plan.zone))
+        if due
+        else prompts.text("checkin.snooze_limit", closes=closes)
+    )
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def refresh_messages(session: Session, client: WebClient, plan: Plan, label: str, now: datetime) -> None:
+def refresh_messages(
+    session: Session, client: WebClient, plan: Plan, label: str, now: datetime
+) -> None:
     """Turn every check-in DM of the period into its answered (or skipped) state."""
-    row = queries.get_checkin(session=session, workspace_id=plan.person.workspace_id,
-                              user_id=plan.person.user_id, period=label)
+    row = queries.get_checkin(
+        session=session,
+        workspace_id=plan.person.workspace_id,
+        user_id=plan.person.user_id,
+        period=label,
+    )
     if row is None:
         return
     text, blocks = _state_message(plan, label, row, now)
-    for delivery in queries.deliveries_for(session=session, workspace_id=plan.person.workspace_id,
-                                           subject=plan.person.user_id, period=label):
+    for delivery in queries.deliveries_for(
+        session=session,
+        workspace_id=plan.person.workspace_id,
+        subject=plan.person.user_id,
+        period=label,
+    ):
         if delivery.kind in checkins.CHECKIN_KINDS and delivery.ts and delivery.posted_channel:
-            client.chat_update(channel=delivery.posted_channel, ts=delivery.ts, text=text,
-                               blocks=blocks)
+            client.chat_update(
+                channel=delivery.posted_channel, ts=delivery.ts, text=text, blocks=blocks
+            )
 
 
 def _state_message(plan: Plan, label: str, row: Checkin, now: datetime) -> tuple[str, list[dict]]:
@@ -215,7 +273,10 @@ def _state_message(plan: Plan, label: str, row: Checkin, now: datetime) -> tuple
         return views.skipped_message(label)
     closes = checkins.period_of(plan, label).closes_at
     if row.late:
-        return views.done_message(label, prompts.text("checkin.done_late", week=label), editable=False)
+        return views.done_message(
+            label, prompts.text("checkin.done_late", week=label), editable=False
+        )
     line = prompts.text("checkin.done", week=label, closes=slack_date(closes, plan.zone))
-    return views.done_message(label, line, editable=checkins.window(plan, label, now) is Window.OPEN)
-
+    return views.done_message(
+        label, line, editable=checkins.window(plan, label, now) is Window.OPEN
+    )

@@ -36,8 +36,9 @@ def pause(context: BoltContext, spec: str) -> str:
     now = deps.clock()
     with Session(deps.engine) as session:
         config = load_config(session, context.team_id)
-        person = queries.get_person(session=session, workspace_id=context.team_id,
-                                    user_id=context.user_id)
+        person = queries.get_person(
+            session=session, workspace_id=context.team_id, user_id=context.user_id
+        )
         if config is None or person is None:
             return prompts.text("checkin.not_in_team")
         zone = zone_or(person.tz, config.zone)
@@ -55,8 +56,9 @@ def resume(context: BoltContext, _rest: str) -> str:
     deps: Deps = context["deps"]
     now = deps.clock()
     with Session(deps.engine) as session:
-        person = queries.get_person(session=session, workspace_id=context.team_id,
-                                    user_id=context.user_id)
+        person = queries.get_person(
+            session=session, workspace_id=context.team_id, user_id=context.user_id
+        )
         if person is None or person.paused_until is None or person.paused_until <= now:
             return prompts.text("leadership.not_paused")
         person.paused_until = None

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.autogenerate import compare_metadata
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 

@@ -52,9 +52,7 @@ def home_team(*, session: Session, workspace_id: str, user_id: str) -> Team | No
         select(Team)
         .join(
             Membership,
-            sa.and_(
-                Membership.workspace_id == Team.workspace_id, Membership.team_key == Team.key
-            ),
+            sa.and_(Membership.workspace_id == Team.workspace_id, Membership.team_key == Team.key),
         )
         .where(Team.workspace_id == workspace_id, Membership.user_id == user_id)
         .order_by(col(Team.position))
@@ -94,7 +92,9 @@ def memberships(*, session: Session, workspace_id: str) -> list[Membership]:
 # --- check-ins ---------------------------------------------------------------------
 
 
-def get_checkin(*, session: Session, workspace_id: str, user_id: str, period: str) -> Checkin | None:
+def get_checkin(
+    *, session: Session, workspace_id: str, user_id: str, period: str
+) -> Checkin | None:
     return session.exec(
         select(Checkin).where(
             Checkin.workspace_id == workspace_id,
@@ -114,8 +114,10 @@ def insert_deliveries(*, session: Session, rows: Iterable[Delivery]) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Delivery).values(values).on_conflict_do_nothing(
-        index_elements=["workspace_id", "subject", "kind", "period"]
+    statement = (
+        insert(Delivery)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "subject", "kind", "period"])
     )
     return session.execute(statement).rowcount or 0
 

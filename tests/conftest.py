@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from pytest_httpserver import HTTPServer
 from slack_bolt import App
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 from waitress.server import create_server
 
 from bot.app import create_app
@@ -92,8 +92,12 @@ def slack(httpserver: HTTPServer) -> FakeSlack:
 
 @pytest.fixture
 def settings(slack: FakeSlack, database_url: str) -> Settings:
-    return Settings(bot_token="xoxb-test-token", signing_secret=SECRET, slack_api_url=slack.url,
-                    database_url=database_url)
+    return Settings(
+        bot_token="xoxb-test-token",
+        signing_secret=SECRET,
+        slack_api_url=slack.url,
+        database_url=database_url,
+    )
 
 
 @pytest.fixture
@@ -113,8 +117,9 @@ def requests(app: App, slack: FakeSlack) -> Iterator[SlackRequests]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     port = server.effective_port
-    yield SlackRequests(f"http://127.0.0.1:{port}/slack/events", team_id=TEAM,
-                        response_url=slack.response_url)
+    yield SlackRequests(
+        f"http://127.0.0.1:{port}/slack/events", team_id=TEAM, response_url=slack.response_url
+    )
     server.close()
     thread.join(timeout=5)
 
@@ -124,8 +129,9 @@ def sender(deps: Deps, app: App) -> Sender:
     return Sender(deps.engine, lambda _workspace: app.client, deps.clock)
 
 
-def seed_org(engine: Engine, config: dict[str, Any], people: list[dict[str, Any]],
-             workspace_id: str = TEAM) -> OrgConfig:
+def seed_org(
+    engine: Engine, config: dict[str, Any], people: list[dict[str, Any]], workspace_id: str = TEAM
+) -> OrgConfig:
     """Store a validated org and its people directly (the importer is tested on its own)."""
     org = OrgConfig.model_validate(config)
     with Session(engine) as session:
@@ -133,14 +139,26 @@ def seed_org(engine: Engine, config: dict[str, Any], people: list[dict[str, Any]
         for person in people:
             session.add(Person(workspace_id=workspace_id, **person))
         for position, team in enumerate(org.teams):
-            session.add(Team(workspace_id=workspace_id, key=team.key, name=team.name,
-                             manager_id=team.manager, parent_key=team.parent, position=position,
-                             schedule=team.schedule.model_dump(mode="json") if team.schedule else None))
+            session.add(
+                Team(
+                    workspace_id=workspace_id,
+                    key=team.key,
+                    name=team.name,
+                    manager_id=team.manager,
+                    parent_key=team.parent,
+                    position=position,
+                    schedule=team.schedule.model_dump(mode="json") if team.schedule else None,
+                )
+            )
             for index, member in enumerate(team.members):
-                session.add(Membership(workspace_id=workspace_id, team_key=team.key,
-                                       user_id=member, position=index))
+                session.add(
+                    Membership(
+                        workspace_id=workspace_id, team_key=team.key, user_id=member, position=index
+                    )
+                )
         for position, objective in enumerate(org.objectives):
-            session.add(Objective(workspace_id=workspace_id, position=position,
-                                  **objective.model_dump()))
+            session.add(
+                Objective(workspace_id=workspace_id, position=position, **objective.model_dump())
+            )
         session.commit()
     return org

@@ -50,9 +50,14 @@ class FakeSlack:
 
     def add_user(self, user_id: str, tz: str | None = "Europe/Berlin", **extra: Any) -> dict:
         user = {
-            "id": user_id, "team_id": self.team_id, "name": user_id.lower(),
-            "real_name": extra.pop("real_name", f"Person {user_id}"), "deleted": False,
-            "is_bot": False, "tz": tz, "profile": {"email": extra.pop("email", None)},
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": user_id.lower(),
+            "real_name": extra.pop("real_name", f"Person {user_id}"),
+            "deleted": False,
+            "is_bot": False,
+            "tz": tz,
+            "profile": {"email": extra.pop("email", None)},
         }
         user.update(extra)
         self.users.append(user)
@@ -68,7 +73,9 @@ class FakeSlack:
 
     def _respond(self, request: Request) -> Response:
         with self._lock:
-            self.calls.append(Call("response_url", json.loads(request.get_data(as_text=True)), None))
+            self.calls.append(
+                Call("response_url", json.loads(request.get_data(as_text=True)), None)
+            )
         return Response("ok", content_type="text/plain")
 
     def _answer(self, request: Request) -> Response:
@@ -88,25 +95,39 @@ class FakeSlack:
             answer = self.on[method](params) if method in self.on else self._default(method, params)
         status = answer.pop("_status", 200)
         headers = answer.pop("_headers", {})
-        return Response(json.dumps(answer), status=status, headers=headers,
-                        content_type="application/json")
+        return Response(
+            json.dumps(answer), status=status, headers=headers, content_type="application/json"
+        )
 
     def _default(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "team_id": self.team_id, "team": "Acme", "user_id": "UBOT",
-                    "bot_id": "B0BOT", "url": "https://acme.slack.com/"}
+            return {
+                "ok": True,
+                "team_id": self.team_id,
+                "team": "Acme",
+                "user_id": "UBOT",
+                "bot_id": "B0BOT",
+                "url": "https://acme.slack.com/",
+            }
         if method == "chat.postMessage":
             channel = str(params.get("channel", ""))
             dm = "D" + channel[1:] if channel.startswith("U") else channel
-            return {"ok": True, "channel": dm, "ts": f"1700000000.{next(self._ts):06d}",
-                    "message": {"text": params.get("text", "")}}
+            return {
+                "ok": True,
+                "channel": dm,
+                "ts": f"1700000000.{next(self._ts):06d}",
+                "message": {"text": params.get("text", "")},
+            }
         if method == "users.list":
             start = int(params.get("cursor") or 0)
             limit = min(int(params.get("limit") or self.page_size), self.page_size)
             page = self.users[start : start + limit]
             more = start + limit < len(self.users)
-            return {"ok": True, "members": page,
-                    "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+            return {
+                "ok": True,
+                "members": page,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            }
         if method == "users.lookupByEmail":
             for user in self.users:
                 if user["profile"].get("email") == params.get("email"):

@@ -1,4 +1,4 @@
-"""Signed requests shaped like Slack's: form bodies for commands and interactivity, JSON for events."""
+"""Signed requests shaped like Slack's: form bodies for commands and interactivity, JSON events."""
 
 from __future__ import annotations
 
@@ -37,8 +37,15 @@ class SlackRequests:
     team_id: str = "T0001"
     secret: str = SECRET
 
-    def post(self, body: str, content_type: str, *, timestamp: str | None = None,
-             secret: str | None = None, headers: dict[str, str] | None = None) -> Reply:
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: str | None = None,
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
         timestamp = timestamp or str(int(time.time()))
         all_headers = {
             "Content-Type": content_type,
@@ -57,59 +64,115 @@ class SlackRequests:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kwargs)
 
     def command(self, command: str, text: str = "", *, user: str, **kwargs: Any) -> Reply:
-        return self.form({
-            "token": "legacy", "team_id": self.team_id, "team_domain": "acme",
-            "channel_id": "D0CHAN", "channel_name": "directmessage", "user_id": user,
-            "user_name": user.lower(), "command": command, "text": text, "api_app_id": "A0APP",
-            "is_enterprise_install": "false",
-            "response_url": f"{self.response_url}/commands/{user}",
-            "trigger_id": f"trigger-{user}",
-        }, **kwargs)
+        return self.form(
+            {
+                "token": "legacy",
+                "team_id": self.team_id,
+                "team_domain": "acme",
+                "channel_id": "D0CHAN",
+                "channel_name": "directmessage",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": "A0APP",
+                "is_enterprise_install": "false",
+                "response_url": f"{self.response_url}/commands/{user}",
+                "trigger_id": f"trigger-{user}",
+            },
+            **kwargs,
+        )
 
     response_url: str = "http://127.0.0.1:9/response"
 
     def interactive(self, payload: dict[str, Any], **kwargs: Any) -> Reply:
         return self.form({"payload": json.dumps(payload)}, **kwargs)
 
-    def action(self, action_id: str, value: str, *, user: str, channel: str = "D0CHAN",
-               ts: str = "1700000000.000001") -> Reply:
-        return self.interactive({
-            "type": "block_actions", "team": {"id": self.team_id, "domain": "acme"},
-            "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
-            "api_app_id": "A0APP", "token": "legacy", "trigger_id": f"trigger-{user}",
-            "container": {"type": "message", "message_ts": ts, "channel_id": channel,
-                          "is_ephemeral": False},
-            "channel": {"id": channel, "name": "directmessage"},
-            "message": {"type": "message", "ts": ts, "text": "", "blocks": []},
-            "response_url": f"{self.response_url}/actions/{user}",
-            "actions": [{"action_id": action_id, "block_id": "b", "type": "button",
-                         "value": value, "action_ts": "1700000001.000001"}],
-        })
+    def action(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str,
+        channel: str = "D0CHAN",
+        ts: str = "1700000000.000001",
+    ) -> Reply:
+        return self.interactive(
+            {
+                "type": "block_actions",
+                "team": {"id": self.team_id, "domain": "acme"},
+                "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
+                "api_app_id": "A0APP",
+                "token": "legacy",
+                "trigger_id": f"trigger-{user}",
+                "container": {
+                    "type": "message",
+                    "message_ts": ts,
+                    "channel_id": channel,
+                    "is_ephemeral": False,
+                },
+                "channel": {"id": channel, "name": "directmessage"},
+                "message": {"type": "message", "ts": ts, "text": "", "blocks": []},
+                "response_url": f"{self.response_url}/actions/{user}",
+                "actions": [
+                    {
+                        "action_id": action_id,
+                        "block_id": "b",
+                        "type": "button",
+                        "value": value,
+                        "action_ts": "1700000001.000001",
+                    }
+                ],
+            }
+        )
 
     def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str) -> Reply:
-        return self.interactive({
-            "type": "view_submission", "team": {"id": self.team_id, "domain": "acme"},
-            "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
-            "api_app_id": "A0APP", "token": "legacy", "trigger_id": f"trigger-{user}",
-            "view": {**view, "id": "V0001", "team_id": self.team_id,
-                     "state": {"values": values}, "hash": "h", "app_id": "A0APP"},
-            "response_urls": [],
-        })
+        return self.interactive(
+            {
+                "type": "view_submission",
+                "team": {"id": self.team_id, "domain": "acme"},
+                "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
+                "api_app_id": "A0APP",
+                "token": "legacy",
+                "trigger_id": f"trigger-{user}",
+                "view": {
+                    **view,
+                    "id": "V0001",
+                    "team_id": self.team_id,
+                    "state": {"values": values},
+                    "hash": "h",
+                    "app_id": "A0APP",
+                },
+                "response_urls": [],
+            }
+        )
 
     def event(self, event: dict[str, Any], *, headers: dict[str, str] | None = None) -> Reply:
         envelope = {
-            "token": "legacy", "team_id": self.team_id, "api_app_id": "A0APP",
-            "event": event, "type": "event_callback", "event_id": f"Ev{abs(hash(json.dumps(event)))}",
-            "event_time": int(time.time()), "authorizations": [
-                {"team_id": self.team_id, "user_id": "UBOT", "is_bot": True,
-                 "is_enterprise_install": False}],
+            "token": "legacy",
+            "team_id": self.team_id,
+            "api_app_id": "A0APP",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{abs(hash(json.dumps(event)))}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "team_id": self.team_id,
+                    "user_id": "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
         }
         return self.post(json.dumps(envelope), "application/json", headers=headers)
 
 
 def text_values(**answers: str) -> dict[str, Any]:
     """state.values for the check-in modal's text inputs."""
-    return {key: {"value": {"type": "plain_text_input", "value": text}} for key, text in answers.items()}
+    return {
+        key: {"value": {"type": "plain_text_input", "value": text}} for key, text in answers.items()
+    }
 
 
 def select_value(block_id: str, value: str | None) -> dict[str, Any]:

@@ -33,8 +33,13 @@ def org(engine, clock):
 
 
 def answer_values(**overrides):
-    values = {**text_values(moved="Shipped the <!channel> importer", learned="YAML is tricky",
-                            blocked="Waiting on review")}
+    values = {
+        **text_values(
+            moved="Shipped the <!channel> importer",
+            learned="YAML is tricky",
+            blocked="Waiting on review",
+        )
+    }
     values.update(select_value("energy", overrides.pop("energy", "4")))
     values.update(select_value("objective", "eu-launch"))
     values["helped_users"] = {"value": {"type": "multi_users_select", "selected_users": ["U2"]}}
@@ -63,7 +68,9 @@ def test_nudge_arrives_at_local_checkin_time_with_three_buttons(org, clock, send
     assert len(nudges_to(slack, "U1")) == 1
 
 
-def test_check_in_end_to_end_stores_the_answer_and_updates_the_dm(org, clock, sender, slack, requests, engine):
+def test_check_in_end_to_end_stores_the_answer_and_updates_the_dm(
+    org, clock, sender, slack, requests, engine
+):
     clock.set("2026-11-27T13:00:00+00:00")
     sender.drain()
     [nudge] = nudges_to(slack, "U1")
@@ -90,7 +97,9 @@ def test_check_in_end_to_end_stores_the_answer_and_updates_the_dm(org, clock, se
     assert update.params["blocks"][1]["elements"][0]["action_id"] == "checkin_edit"
 
 
-def test_edit_reopens_the_modal_prefilled_until_the_period_closes(org, clock, sender, slack, requests):
+def test_edit_reopens_the_modal_prefilled_until_the_period_closes(
+    org, clock, sender, slack, requests
+):
     clock.set("2026-11-27T13:00:00+00:00")
     sender.drain()
     requests.action("checkin_open", "2026-W48", user="U1")
@@ -108,12 +117,15 @@ def test_edit_reopens_the_modal_prefilled_until_the_period_closes(org, clock, se
     assert "can no longer be edited" in slack.responses()[-1]["text"]
 
 
-def test_an_over_long_answer_gets_an_inline_error_and_nothing_is_stored(org, clock, sender, slack, requests, engine):
+def test_an_over_long_answer_gets_an_inline_error_and_nothing_is_stored(
+    org, clock, sender, slack, requests, engine
+):
     clock.set("2026-11-27T13:00:00+00:00")
     sender.drain()
     requests.action("checkin_open", "2026-W48", user="U1")
-    reply = requests.submit(slack.of("views.open")[0].params["view"],
-                            answer_values(blocked="x" * 2001), user="U1")
+    reply = requests.submit(
+        slack.of("views.open")[0].params["view"], answer_values(blocked="x" * 2001), user="U1"
+    )
     body = reply.json()
     assert body["response_action"] == "errors" and "2000 characters" in body["errors"]["blocked"]
     with Session(engine) as session:
@@ -126,14 +138,18 @@ def test_skip_stores_a_skip_and_cancels_the_reminder(org, clock, sender, slack, 
     sender.drain()
     requests.action("checkin_skip", "2026-W48", user="U1")
     with Session(engine) as session:
-        assert session.exec(select(Checkin.status).where(Checkin.user_id == "U1")).one() == "skipped"
+        assert (
+            session.exec(select(Checkin.status).where(Checkin.user_id == "U1")).one() == "skipped"
+        )
     assert "Skipped 2026-W48" in slack.of("chat.update")[0].params["blocks"][0]["text"]["text"]
     clock.set("2026-11-27T17:00:00+00:00")
     sender.drain()
     assert len(nudges_to(slack, "U1")) == 1
 
 
-def test_checkin_command_opens_the_current_modal_or_says_when_the_next_opens(org, clock, slack, requests):
+def test_checkin_command_opens_the_current_modal_or_says_when_the_next_opens(
+    org, clock, slack, requests
+):
     clock.set("2026-11-25T10:00:00+00:00")  # Wednesday: nothing open
     requests.command("/checkin", user="U1")
     assert slack.of("views.open") == []
@@ -141,7 +157,8 @@ def test_checkin_command_opens_the_current_modal_or_says_when_the_next_opens(org
     clock.set("2026-11-27T15:00:00+00:00")
     requests.command("/checkin", user="U1")
     assert slack.of("views.open")[0].params["view"]["private_metadata"] == json.dumps(
-        {"period": "2026-W48", "late": False})
+        {"period": "2026-W48", "late": False}
+    )
 
 
 def test_a_person_in_no_team_gets_a_kind_explanation(org, clock, slack, requests):
@@ -150,7 +167,9 @@ def test_a_person_in_no_team_gets_a_kind_explanation(org, clock, slack, requests
     assert "not in any team" in slack.responses()[-1]["text"]
 
 
-def test_late_answer_after_close_is_stored_as_late_and_edit_locks(org, clock, sender, slack, requests, engine):
+def test_late_answer_after_close_is_stored_as_late_and_edit_locks(
+    org, clock, sender, slack, requests, engine
+):
     clock.set("2026-11-27T13:00:00+00:00")
     sender.drain()
     clock.set("2026-12-01T10:00:00+00:00")  # Tuesday after the close, before the next nudge
@@ -171,7 +190,9 @@ def test_user_text_is_stored_raw_and_the_outbox_records_slack_ts(org, clock, sen
     clock.set("2026-11-27T13:00:00+00:00")
     sender.drain()
     with Session(engine) as session:
-        row = session.exec(select(Delivery).where(Delivery.subject == "U1",
-                                                  Delivery.kind == "nudge",
-                                                  Delivery.period == "2026-W48")).one()
+        row = session.exec(
+            select(Delivery).where(
+                Delivery.subject == "U1", Delivery.kind == "nudge", Delivery.period == "2026-W48"
+            )
+        ).one()
     assert row.status == "sent" and row.ts == "1700000000.000001" and row.posted_channel == "D1"

@@ -43,7 +43,9 @@ class Answer:
     objective_key: str | None = None
 
 
-def nudge_message(week: str, *, welcome: bool, reminder: str | None = None) -> tuple[str, list[Block]]:
+def nudge_message(
+    week: str, *, welcome: bool, reminder: str | None = None
+) -> tuple[str, list[Block]]:
     """The DM that asks for a check-in; `reminder` is the reminder line, if this is one."""
     blocks: list[Block] = []
     if welcome:
@@ -81,8 +83,14 @@ def skipped_message(week: str) -> tuple[str, list[Block]]:
     return prompts.text("checkin.skipped_fallback", week=week), blocks
 
 
-def _text_input(block_id: str, label: str, initial: str | None, *, placeholder: str | None = None,
-                multiline: bool = True) -> Block:
+def _text_input(
+    block_id: str,
+    label: str,
+    initial: str | None,
+    *,
+    placeholder: str | None = None,
+    multiline: bool = True,
+) -> Block:
     element: Block = {
         "type": "plain_text_input",
         "action_id": "value",
@@ -93,8 +101,13 @@ def _text_input(block_id: str, label: str, initial: str | None, *, placeholder: 
         element["initial_value"] = cut(initial, ANSWER_LIMIT)
     if placeholder:
         element["placeholder"] = plain(placeholder)
-    return {"type": "input", "block_id": block_id, "optional": True, "label": plain(label, 2000),
-            "element": element}
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": plain(label, 2000),
+        "element": element,
+    }
 
 
 def checkin_modal(
@@ -119,40 +132,89 @@ def checkin_modal(
     }
     if answer.energy:
         energy["initial_option"] = energy_options[answer.energy - 1]
-    people: Block = {"type": "multi_users_select", "action_id": "value", "max_selected_items": 20,
-                     "placeholder": plain("Pick people")}
+    people: Block = {
+        "type": "multi_users_select",
+        "action_id": "value",
+        "max_selected_items": 20,
+        "placeholder": plain("Pick people"),
+    }
     if answer.helped_users:
         people["initial_users"] = list(answer.helped_users)
 
-    blocks: list[Block] = [context(prompts.text(p + "who_sees", manager=who_sees) if who_sees
-                                   else prompts.text(p + "who_sees_self"))]
+    blocks: list[Block] = [
+        context(
+            prompts.text(p + "who_sees", manager=who_sees)
+            if who_sees
+            else prompts.text(p + "who_sees_self")
+        )
+    ]
     if late:
         blocks.append(context(prompts.text(p + "late_note")))
     blocks.append(section(prompts.text(p + "work_heading")))
-    blocks.append(_text_input("moved", prompts.text(p + "moved_label"), answer.moved,
-                              placeholder=prompts.text(p + "moved_placeholder")))
+    blocks.append(
+        _text_input(
+            "moved",
+            prompts.text(p + "moved_label"),
+            answer.moved,
+            placeholder=prompts.text(p + "moved_placeholder"),
+        )
+    )
     if last_blocker:
-        blocks.append(context(prompts.text(p + "last_blocker", text=escape(cut(last_blocker, 500)))))
-    blocks.append(_text_input("blocked", prompts.text(p + "blocked_label"), answer.blocked,
-                              placeholder=prompts.text(p + "blocked_placeholder")))
+        blocks.append(
+            context(prompts.text(p + "last_blocker", text=escape(cut(last_blocker, 500))))
+        )
+    blocks.append(
+        _text_input(
+            "blocked",
+            prompts.text(p + "blocked_label"),
+            answer.blocked,
+            placeholder=prompts.text(p + "blocked_placeholder"),
+        )
+    )
     blocks.append(section(prompts.text(p + "self_heading")))
-    blocks.append({"type": "input", "block_id": "energy", "label": plain(prompts.text(p + "energy_label")),
-                   "element": energy})
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": "energy",
+            "label": plain(prompts.text(p + "energy_label")),
+            "element": energy,
+        }
+    )
     blocks.append(_text_input("learned", prompts.text(p + "learned_label"), answer.learned))
     blocks.append(section(prompts.text(p + "others_heading")))
-    blocks.append({"type": "input", "block_id": "helped_users", "optional": True,
-                   "label": plain(prompts.text(p + "helped_users_label")), "element": people})
-    blocks.append(_text_input("helped_text", prompts.text(p + "helped_text_label"), answer.helped_text))
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": "helped_users",
+            "optional": True,
+            "label": plain(prompts.text(p + "helped_users_label")),
+            "element": people,
+        }
+    )
+    blocks.append(
+        _text_input("helped_text", prompts.text(p + "helped_text_label"), answer.helped_text)
+    )
     if objectives:
         choices = [option(title, key) for key, title in objectives[:99]]
         choices.append(option("None of these", NONE_OBJECTIVE))
-        select: Block = {"type": "static_select", "action_id": "value", "options": choices,
-                         "placeholder": plain("Pick an objective")}
+        select: Block = {
+            "type": "static_select",
+            "action_id": "value",
+            "options": choices,
+            "placeholder": plain("Pick an objective"),
+        }
         chosen = next((c for c in choices if c["value"] == answer.objective_key), None)
         if chosen:
             select["initial_option"] = chosen
-        blocks.append({"type": "input", "block_id": "objective", "optional": True,
-                       "label": plain(prompts.text(p + "objective_label")), "element": select})
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "objective",
+                "optional": True,
+                "label": plain(prompts.text(p + "objective_label")),
+                "element": select,
+            }
+        )
     title = prompts.text(p + ("title_late" if late else "title"))
     return {
         "type": "modal",

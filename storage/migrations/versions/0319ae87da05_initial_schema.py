@@ -13,7 +13,6 @@ from alembic import op
 
 import storage.models
 
-
 revision = "0319ae87da05"
 down_revision = None
 branch_labels = None
