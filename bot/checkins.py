@@ -9,6 +9,7 @@ from enum import Enum
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from bot import strategy
 from bot.org import Plan, plan_for
 from bot.schedule import Period, next_working_time, period, shift_label
 from bot.views.checkin import Answer
@@ -73,7 +74,7 @@ def replan(session: Session, workspace_id: str, user_ids: Iterable[str], now: da
         sa.delete(Delivery).where(
             col(Delivery.workspace_id) == workspace_id,
             col(Delivery.subject).in_(user_ids),
-            col(Delivery.kind) == NUDGE,
+            col(Delivery.kind).in_([NUDGE, strategy.STRATEGY]),
             col(Delivery.status) == "pending",
         )
     )
@@ -81,8 +82,13 @@ def replan(session: Session, workspace_id: str, user_ids: Iterable[str], now: da
     for user_id in user_ids:
         plan = plan_for(session, workspace_id, user_id)
         if plan is not None:
-            made += plan_nudges(session, plan, now)
+            made += plan_person(session, plan, now)
     return made
+
+
+def plan_person(session: Session, plan: Plan, now: datetime) -> int:
+    """Everything scheduled for one person: check-in nudges and the next reflection."""
+    return plan_nudges(session, plan, now) + strategy.plan_reflection(session, plan, now)
 
 
 def after_nudge(session: Session, plan: Plan, label: str, sent_at: datetime) -> None:

@@ -55,7 +55,7 @@ def refresh_people_and_plans(deps: Deps, client_for: Callable[[str], WebClient])
             for user_id in sorted(people):
                 plan = plan_for(session, workspace_id, user_id, config)
                 if plan is not None:
-                    planned += checkins.plan_nudges(session, plan, now)
+                    planned += checkins.plan_person(session, plan, now)
             session.commit()
     return planned
 

@@ -13,10 +13,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import prompts
-from bot import checkins
+from bot import checkins, strategy
 from bot.org import Plan, can_be_nudged, plan_for
 from bot.views.checkin import nudge_message
 from bot.views.kit import Block, slack_date
+from bot.views.strategy import reflection_message
 from storage import queries
 from storage.models import Delivery
 
@@ -155,17 +156,17 @@ class Sender:
 
     def _after(self, session: Session, row: Delivery, now: datetime, *, sent: bool) -> None:
         """Follow-ups of a finished row: the reminder after a nudge, and the next nudge."""
-        if row.kind != checkins.NUDGE:
+        if row.kind not in (checkins.NUDGE, strategy.STRATEGY):
             return
         plan = plan_for(session, row.workspace_id, row.subject)
         if plan is None:
             return
-        if sent:
+        if sent and row.kind == checkins.NUDGE:
             if plan.person.welcomed_at is None:
                 plan.person.welcomed_at = now
                 session.add(plan.person)
             checkins.after_nudge(session, plan, row.period, now)
-        checkins.plan_nudges(session, plan, now)
+        checkins.plan_person(session, plan, now)
         session.commit()
 
 
@@ -173,6 +174,8 @@ def compose(session: Session, row: Delivery, plan: Plan | None, now: datetime) -
     """The message for a due row, built from what is true now; Skip when it is not wanted."""
     if row.kind in checkins.CHECKIN_KINDS:
         return _checkin_message(session, row, plan, now)
+    if row.kind in strategy.KINDS:
+        return _reflection_message(session, row, plan, now)
     raise Skip(f"unknown kind {row.kind}")
 
 
@@ -194,4 +197,20 @@ def _checkin_message(session: Session, row: Delivery, plan: Plan | None, now: da
         reminder = prompts.text("checkin.reminder", week=row.period, closes=closes)
     welcome = row.kind == checkins.NUDGE and plan.person.welcomed_at is None
     text, blocks = nudge_message(row.period, welcome=welcome, reminder=reminder)
+    return Message(text, blocks)
+
+
+def _reflection_message(
+    session: Session, row: Delivery, plan: Plan | None, now: datetime
+) -> Message:
+    if plan is None or not can_be_nudged(plan.person, now):
+        raise Skip("no longer with a team, inactive or paused")
+    objectives = [o for o in plan.config.objectives if not o.archived]
+    if not objectives:
+        raise Skip("no objectives to reflect on")
+    if row.kind == strategy.REASK:
+        last = strategy.latest(session, row.workspace_id, row.subject)
+        if last is not None and last.created_at >= row.created_at:
+            raise Skip("already reflected since the change")
+    text, blocks = reflection_message(objectives, note=row.note)
     return Message(text, blocks)

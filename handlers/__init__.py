@@ -6,7 +6,7 @@ from slack_bolt import App
 
 
 def register_all(app: App) -> None:
-    from handlers import checkin, leadership, people
+    from handlers import checkin, home, leadership, people, strategy
 
-    for module in (checkin, leadership, people):
+    for module in (checkin, leadership, people, home, strategy):
         module.register(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -155,6 +155,7 @@ class Delivery(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     status: str = Field(default="pending", max_length=16)
+    note: str | None = Field(default=None, max_length=500)  # what the message is about
     lease_until: datetime | None = _when()
     attempts: int = 0
     last_error: str | None = None
@@ -162,3 +163,57 @@ class Delivery(SQLModel, table=True):
     ts: str | None = Field(default=None, max_length=32)
     sent_at: datetime | None = _when()
     created_at: datetime = _created()
+
+
+class Reflection(SQLModel, table=True):
+    """A person's own words on how their role moves the strategy (one per answer)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    user_id: str = Field(max_length=32, index=True)
+    objective_keys: list = _json(list)
+    other: str | None = None  # "none of these / something else", in their words
+    how: str | None = None
+    progress: str | None = None
+    help: str | None = None
+    phrasing: int = 0
+    created_at: datetime = _created()
+
+
+class Concern(SQLModel, table=True):
+    """An anonymous concern (DESIGN 4): no writer, no channel, no time finer than a day.
+
+    The audience is the final one, resolved at submit: a team (whose manager hears it) or
+    the leadership group. The follow-up code is kept only as the SHA-256 of its letters.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    topic: str = Field(max_length=16)  # goals | work | culture | other
+    text: str
+    helps: str | None = None
+    audience_kind: str = Field(max_length=16)  # team | leadership
+    audience_team: str | None = Field(default=None, max_length=64)
+    code_hash: str = Field(max_length=64, unique=True)
+    status: str = Field(default="new", max_length=16)
+    reason: str | None = None  # why it is not changing
+    created_on: date = Field(sa_type=sa.Date, nullable=False)
+    delivered_on: date | None = Field(default=None, sa_type=sa.Date, nullable=True)
+
+
+class ConcernNote(SQLModel, table=True):
+    """One line of a concern's thread: the audience's reply or status, or the writer's follow-up.
+
+    `user_id` is the answering audience member (they are not anonymous); never set for the
+    writer's follow-ups. Days only, like the concern.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    concern_id: int = Field(foreign_key="concern.id", index=True)
+    kind: str = Field(max_length=16)  # reply | status | followup
+    text: str | None = None
+    status: str | None = Field(default=None, max_length=16)
+    user_id: str | None = Field(default=None, max_length=32)
+    created_on: date = Field(sa_type=sa.Date, nullable=False)
+    delivered_on: date | None = Field(default=None, sa_type=sa.Date, nullable=True)

@@ -120,6 +120,7 @@ def requests(app: App, slack: FakeSlack) -> Iterator[SlackRequests]:
     yield SlackRequests(
         f"http://127.0.0.1:{port}/slack/events", team_id=TEAM, response_url=slack.response_url
     )
+    server.task_dispatcher.shutdown(timeout=5)  # let answering threads finish first
     server.close()
     thread.join(timeout=5)
 

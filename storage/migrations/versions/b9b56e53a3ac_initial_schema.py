@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0319ae87da05
+Revision ID: b9b56e53a3ac
 Revises:
-Create Date: 2026-11-25 14:25:08.658939
+Create Date: 2026-11-25 14:31:25.983056
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from alembic import op
 
 import storage.models
 
-revision = "0319ae87da05"
+
+revision = "b9b56e53a3ac"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -47,6 +48,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_checkin_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
+        "concern",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("helps", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("audience_kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("audience_team", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("code_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("created_on", sa.Date(), nullable=False),
+        sa.Column("delivered_on", sa.Date(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code_hash"),
+    )
+    with op.batch_alter_table("concern", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_concern_workspace_id"), ["workspace_id"], unique=False)
+
+    op.create_table(
         "delivery",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -57,6 +78,7 @@ def upgrade() -> None:
         sa.Column("due_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("lease_until", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -125,6 +147,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_person_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
+        "reflection",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("objective_keys", sa.JSON(), nullable=False),
+        sa.Column("other", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("how", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("progress", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("help", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("phrasing", sa.Integer(), nullable=False),
+        sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("reflection", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reflection_user_id"), ["user_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_reflection_workspace_id"), ["workspace_id"], unique=False
+        )
+
+    op.create_table(
         "team",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -149,16 +191,49 @@ def upgrade() -> None:
         sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "concernnote",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("concern_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("created_on", sa.Date(), nullable=False),
+        sa.Column("delivered_on", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["concern_id"],
+            ["concern.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("concernnote", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_concernnote_concern_id"), ["concern_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_concernnote_workspace_id"), ["workspace_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("concernnote", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_concernnote_workspace_id"))
+        batch_op.drop_index(batch_op.f("ix_concernnote_concern_id"))
+
+    op.drop_table("concernnote")
     op.drop_table("workspace")
     with op.batch_alter_table("team", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_workspace_id"))
 
     op.drop_table("team")
+    with op.batch_alter_table("reflection", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reflection_workspace_id"))
+        batch_op.drop_index(batch_op.f("ix_reflection_user_id"))
+
+    op.drop_table("reflection")
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_person_workspace_id"))
 
@@ -176,6 +251,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_delivery_due")
 
     op.drop_table("delivery")
+    with op.batch_alter_table("concern", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_concern_workspace_id"))
+
+    op.drop_table("concern")
     with op.batch_alter_table("checkin", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_checkin_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_checkin_period"))
