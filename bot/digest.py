@@ -1,0 +1,153 @@
+"""What a manager's digest says about a team and a period, as plain data.
+
+The same data feeds the weekly digest, App Home's team view, and each person's
+"what my manager sees about me" (the digest's items about that one person).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot.config import OrgConfig
+from bot.schedule import shift_label
+from storage import queries
+from storage.models import Checkin, Person, Reflection
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Someone's own words, with who said them."""
+
+    user_id: str
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """An objective and the people who connect their role to it, in their own words."""
+
+    key: str
+    title: str
+    quotes: tuple[Quote, ...]
+
+
+@dataclass
+class TeamWeek:
+    team_key: str
+    team_name: str
+    period: str
+    members: list[str]
+    answered: list[Checkin] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    wins: list[Quote] = field(default_factory=list)
+    blockers: list[Quote] = field(default_factory=list)
+    learned: list[Quote] = field(default_factory=list)
+    helped: list[Quote] = field(default_factory=list)
+    alignment: list[Alignment] = field(default_factory=list)
+    unconnected: list[str] = field(default_factory=list)
+
+    def about(self, user_id: str) -> TeamWeek:
+        """Only the items about one person: what their manager sees about them."""
+        mine = TeamWeek(self.team_key, self.team_name, self.period, [user_id])
+        mine.wins = [q for q in self.wins if q.user_id == user_id]
+        mine.blockers = [q for q in self.blockers if q.user_id == user_id]
+        mine.learned = [q for q in self.learned if q.user_id == user_id]
+        mine.helped = [q for q in self.helped if q.user_id == user_id]
+        mine.alignment = [
+            Alignment(a.key, a.title, tuple(q for q in a.quotes if q.user_id == user_id))
+            for a in self.alignment
+            if any(q.user_id == user_id for q in a.quotes)
+        ]
+        return mine
+
+
+def counted_checkins(
+    session: Session, workspace_id: str, user_ids: list[str], period: str
+) -> list[Checkin]:
+    """The check-ins a period's digest counts: on time for it, or late for the one before."""
+    if not user_ids:
+        return []
+    previous = shift_label(period, -1)
+    return list(
+        session.exec(
+            select(Checkin)
+            .where(
+                Checkin.workspace_id == workspace_id,
+                col(Checkin.user_id).in_(user_ids),
+                sa.or_(
+                    sa.and_(col(Checkin.period) == period, col(Checkin.late).is_(False)),
+                    sa.and_(col(Checkin.period) == previous, col(Checkin.late).is_(True)),
+                ),
+            )
+            .order_by(col(Checkin.id))
+        )
+    )
+
+
+def latest_reflections(
+    session: Session, workspace_id: str, user_ids: list[str]
+) -> dict[str, Reflection]:
+    """Each person's most recent reflection."""
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(Reflection)
+        .where(Reflection.workspace_id == workspace_id, col(Reflection.user_id).in_(user_ids))
+        .order_by(col(Reflection.id))
+    )
+    return {row.user_id: row for row in rows}
+
+
+def alignment_map(
+    config: OrgConfig, reflections: dict[str, Reflection], names: dict[str, str]
+) -> tuple[list[Alignment], list[str]]:
+    """Each active objective with who connects to it; and the titles nobody connects to."""
+    rows: list[Alignment] = []
+    unconnected: list[str] = []
+    for objective in config.objectives:
+        if objective.archived:
+            continue
+        quotes = tuple(
+            Quote(user_id, names.get(user_id, user_id), reflection.progress or reflection.how or "")
+            for user_id, reflection in reflections.items()
+            if objective.key in (reflection.objective_keys or [])
+        )
+        rows.append(Alignment(objective.key, objective.title, quotes))
+        if not quotes:
+            unconnected.append(objective.title)
+    return rows, unconnected
+
+
+def team_week(
+    session: Session, config: OrgConfig, workspace_id: str, team_key: str, period: str
+) -> TeamWeek:
+    """Everything the team said that the period's digest counts."""
+    team = queries.get_team(session=session, workspace_id=workspace_id, key=team_key)
+    members = queries.member_ids(session=session, workspace_id=workspace_id, team_key=team_key)
+    people: dict[str, Person] = queries.people_by_id(session=session, workspace_id=workspace_id)
+    names = {user_id: person.display for user_id, person in people.items()}
+    week = TeamWeek(team_key, team.name if team else team_key, period, members)
+    for row in counted_checkins(session, workspace_id, members, period):
+        name = names.get(row.user_id, row.user_id)
+        if row.status == "skipped":
+            week.skipped.append(row.user_id)
+            continue
+        week.answered.append(row)
+        for text, bucket in (
+            (row.moved, week.wins),
+            (row.blocked, week.blockers),
+            (row.learned, week.learned),
+        ):
+            if text:
+                bucket.append(Quote(row.user_id, name, text))
+        if row.helped_users or row.helped_text:
+            others = ", ".join(names.get(u, u) for u in row.helped_users)
+            said = " — ".join(part for part in (others, row.helped_text or "") if part)
+            week.helped.append(Quote(row.user_id, name, said))
+    reflections = latest_reflections(session, workspace_id, members)
+    week.alignment, week.unconnected = alignment_map(config, reflections, names)
+    return week

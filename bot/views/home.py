@@ -1,0 +1,262 @@
+"""App Home: one person's view, always within Slack's 100 blocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import prompts
+from bot.config import ObjectiveSpec
+from bot.home import HomeData, TeamView
+from bot.views import checkin as checkin_views
+from bot.views import strategy as strategy_views
+from bot.views.digest import about_blocks, lines_sections
+from bot.views.kit import (
+    VIEW_BLOCKS,
+    Block,
+    actions,
+    button,
+    context,
+    cut,
+    divider,
+    escape,
+    header,
+    plain,
+    section,
+    slack_date,
+)
+
+SEE_ALL = "home_see_all"
+ADMIN = "admin_open"  # value: objectives | teams | leaders | schedule
+SHOWN = 6  # items of a long list shown before "See all"
+MAX_TEAMS = 5
+
+
+def home_view(data: HomeData, *, raise_action: str | None, check_action: str | None) -> dict:
+    """The whole Home tab for one person."""
+    blocks: list[Block] = [header(prompts.text("home.title")), context(prompts.text("home.intro"))]
+    blocks += _checkin(data) + [divider()]
+    if data.config is not None:
+        blocks += _alignment(data) + [divider()] + _objectives(data) + [divider()]
+    if raise_action and check_action:
+        blocks += _speak_up(raise_action, check_action) + [divider()]
+    if data.about_me is not None:
+        blocks += _about_me(data) + [divider()]
+    for team in data.teams[:MAX_TEAMS]:
+        blocks += _team(team) + [divider()]
+    if len(data.teams) > MAX_TEAMS:
+        blocks.append(
+            section(
+                f"… and {len(data.teams) - MAX_TEAMS} more teams",
+                button(prompts.text("home.see_all", count=len(data.teams)), SEE_ALL, "teams"),
+            )
+        )
+    if data.is_admin:
+        blocks += _admin(data)
+    return {"type": "home", "blocks": fit(blocks)}
+
+
+def fit(blocks: list[Block]) -> list[Block]:
+    """Never more than 100 blocks; if ever cut, the cut is visible."""
+    if blocks and blocks[-1]["type"] == "divider":
+        blocks = blocks[:-1]
+    if len(blocks) <= VIEW_BLOCKS:
+        return blocks
+    return blocks[: VIEW_BLOCKS - 1] + [context("… (more than fits here)")]
+
+
+def _checkin(data: HomeData) -> list[Block]:
+    state = data.checkin
+    title = f"*{prompts.text('home.checkin_heading')}*\n"
+    if state is None:
+        return [section(title + prompts.text("home.checkin_none"))]
+    when = slack_date(state.at, data.zone)
+    if state.state == "paused":
+        return [section(title + prompts.text("home.checkin_paused", until=when))]
+    if state.state == "next":
+        return [section(title + prompts.text("home.checkin_next", opens=when))]
+    if state.state == "answered":
+        return [
+            section(
+                title + prompts.text("home.checkin_answered", week=state.week, closes=when),
+                button(prompts.text("checkin.button_edit"), checkin_views.EDIT, state.week),
+            )
+        ]
+    if state.state == "skipped":
+        return [
+            section(
+                title + prompts.text("home.checkin_skipped", week=state.week),
+                button(prompts.text("checkin.button_checkin"), checkin_views.OPEN, state.week),
+            )
+        ]
+    return [
+        section(
+            title + prompts.text("home.checkin_open", week=state.week, closes=when),
+            button(
+                prompts.text("checkin.button_checkin"),
+                checkin_views.OPEN,
+                state.week,
+                style="primary",
+            ),
+        )
+    ]
+
+
+def _alignment(data: HomeData) -> list[Block]:
+    titles = {o.key: o.title for o in data.config.objectives} if data.config else {}
+    blocks = [
+        section(
+            f"*{prompts.text('home.alignment_heading')}*",
+            button(prompts.text("home.reflect"), strategy_views.OPEN, "home"),
+        )
+    ]
+    if not data.mine:
+        return blocks + [context(prompts.text("home.alignment_empty"))]
+    items = list(data.mine.items())
+    for key, reflection in items[:SHOWN]:
+        progress = escape(cut(reflection.progress or "", 280))
+        if key:
+            text = prompts.text(
+                "home.alignment_line", title=escape(titles.get(key, key)), progress=progress
+            )
+        else:
+            text = prompts.text(
+                "home.alignment_other",
+                other=escape(cut(reflection.other or "", 200)),
+                progress=progress,
+            )
+        blocks.append(
+            section(text, button(prompts.text("home.update"), strategy_views.OPEN, key or "other"))
+        )
+    if len(items) > SHOWN:
+        blocks.append(
+            actions(button(prompts.text("home.see_all", count=len(items)), SEE_ALL, "mine"))
+        )
+    return blocks
+
+
+def objective_line(objective: ObjectiveSpec) -> str:
+    text = f"• *{escape(objective.title)}*"
+    return text + (f" — {escape(cut(objective.description, 200))}" if objective.description else "")
+
+
+def _objectives(data: HomeData) -> list[Block]:
+    active = [o for o in data.config.objectives if not o.archived] if data.config else []
+    heading = f"*{prompts.text('home.objectives_heading')}*"
+    if not active:
+        return [section(heading + "\n" + prompts.text("home.objectives_empty"))]
+    blocks = [section(heading + "\n" + "\n".join(objective_line(o) for o in active[:SHOWN]))]
+    if len(active) > SHOWN:
+        blocks.append(
+            actions(button(prompts.text("home.see_all", count=len(active)), SEE_ALL, "objectives"))
+        )
+    if data.manager_reflection and data.manager_name:
+        blocks.append(
+            context(
+                prompts.text(
+                    "home.manager_reflection",
+                    manager=escape(data.manager_name),
+                    how=escape(cut(data.manager_reflection.how or "", 400)),
+                )
+            )
+        )
+    return blocks
+
+
+def _speak_up(raise_action: str, check_action: str) -> list[Block]:
+    return [
+        section(f"*{prompts.text('home.concern_heading')}*\n{prompts.text('home.concern_text')}"),
+        actions(
+            button(prompts.text("home.concern_raise"), raise_action, "home"),
+            button(prompts.text("home.concern_check"), check_action, "home"),
+        ),
+    ]
+
+
+def _about_me(data: HomeData) -> list[Block]:
+    assert data.about_me is not None
+    items = about_blocks(data.about_me)
+    blocks = [
+        section(f"*{prompts.text('home.about_me_heading')}*"),
+        context(prompts.text("home.about_me_text")),
+    ]
+    if not items:
+        return blocks + [context(prompts.text("home.about_me_empty"))]
+    shown = items[:SHOWN]
+    if len(items) > SHOWN:
+        shown.append(context("…"))
+    return blocks + shown
+
+
+def _team(team: TeamView) -> list[Block]:
+    blocks = [
+        section(
+            f"*{prompts.text('home.team_heading', team=escape(team.name))}*\n"
+            + prompts.text(
+                "home.team_participation", answered=team.answered, expected=team.expected
+            )
+        )
+    ]
+    if team.paused:
+        names = ", ".join(
+            f"{escape(name)} (until {until:%d %b})" for name, until in team.paused[:10]
+        )
+        more = f" and {len(team.paused) - 10} more" if len(team.paused) > 10 else ""
+        blocks.append(context(prompts.text("home.team_paused", people=names + more)))
+    lines = [
+        prompts.text("home.team_map_line", title=escape(title), count=count, size=team.size)
+        for title, count in team.map
+    ]
+    if lines:
+        blocks.append(section(f"*{prompts.text('home.team_map')}*\n" + "\n".join(lines[:SHOWN])))
+        if len(lines) > SHOWN:
+            blocks.append(
+                actions(
+                    button(
+                        prompts.text("home.see_all", count=len(lines)),
+                        SEE_ALL,
+                        f"map:{team.name}"[:2000],
+                    )
+                )
+            )
+    if team.unconnected:
+        titles = ", ".join(escape(t) for t in team.unconnected[:SHOWN])
+        more = f" and {len(team.unconnected) - SHOWN} more" if len(team.unconnected) > SHOWN else ""
+        blocks.append(context(prompts.text("home.team_unconnected", titles=titles + more)))
+    return blocks
+
+
+def _admin(data: HomeData) -> list[Block]:
+    config = data.config
+    summary = ""
+    if config is not None:
+        summary = prompts.text(
+            "home.admin_summary",
+            objectives=len(config.objectives),
+            teams=data.team_count,
+            leaders=len(config.leaders),
+            checkin_day=config.schedule.checkin.day,
+            checkin_time=f"{config.schedule.checkin.time:%H:%M}",
+            digest_day=config.schedule.digest.day,
+            digest_time=f"{config.schedule.digest.time:%H:%M}",
+        )
+    return [
+        section(f"*{prompts.text('home.admin_heading')}*\n{prompts.text('home.admin_text')}"),
+        context(summary or "—"),
+        actions(
+            *(
+                button(prompts.text(f"home.admin_{part}"), ADMIN, part)
+                for part in ("objectives", "teams", "leaders", "schedule")
+            )
+        ),
+    ]
+
+
+def list_modal(title: str, heading: str, lines: list[str]) -> dict[str, Any]:
+    """A 'see all' modal: every line, over as many sections as needed, within 100 blocks."""
+    blocks = lines_sections(heading, lines)[:VIEW_BLOCKS]
+    return {
+        "type": "modal",
+        "title": plain(title, 24),
+        "close": plain("Close", 24),
+        "blocks": blocks,
+    }
