@@ -17,6 +17,7 @@ from bot.deps import Deps
 from bot.org import Plan, plan_for
 from bot.views import checkin as views
 from bot.views.kit import slack_date
+from handlers.home import publish_home
 from storage import queries
 from storage.models import Checkin
 
@@ -189,6 +190,7 @@ def submit_checkin(
         checkins.record_answer(session, plan, label, answer, late=state is Window.LATE, now=now)
         ack()
         refresh_messages(session, client, plan, label, now)
+        publish_home(client, session, context.team_id, context.user_id, now)
 
 
 def _metadata(view: dict) -> dict:
@@ -217,6 +219,7 @@ def skip_week(
             return
         checkins.record_skip(session, plan, label, now)
         refresh_messages(session, client, plan, label, now)
+        publish_home(client, session, context.team_id, context.user_id, now)
 
 
 def remind_later(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:

@@ -1,0 +1,230 @@
+"""App Home for a member, a manager and an admin; always within 100 blocks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import Session
+
+from bot.home import gather
+from bot.views.home import home_view
+from storage.models import Checkin, Reflection
+from tests.conftest import TEAM, seed_org
+
+OBJECTIVES = [
+    {"key": "eu-launch", "title": "Launch in the EU", "description": "Three markets by Q3"},
+    {"key": "retention", "title": "Keep customers"},
+    {"key": "hiring", "title": "Hire well"},
+]
+ORG = {
+    "timezone": "Europe/Berlin",
+    "admins": ["UADMIN"],
+    "objectives": OBJECTIVES,
+    "teams": [
+        {"key": "platform", "name": "Platform", "manager": "UMGR", "members": ["U1", "U2", "U3"]}
+    ],
+}
+PEOPLE = [
+    {"user_id": "UMGR", "real_name": "Maria Manager", "tz": "Europe/Berlin"},
+    {"user_id": "U1", "real_name": "Ana", "tz": "Europe/Berlin"},
+    {"user_id": "U2", "real_name": "Ben", "tz": "Europe/Berlin"},
+    {"user_id": "U3", "real_name": "Cem", "tz": "Europe/Berlin"},
+    {"user_id": "UADMIN", "real_name": "Ada Admin", "tz": "Europe/Berlin"},
+]
+
+
+@pytest.fixture
+def org(engine, clock):
+    seed_org(engine, ORG, PEOPLE)
+    clock.set("2026-11-27T15:00:00+00:00")  # Friday 16:00 Berlin: W48 is open
+    with Session(engine) as session:
+        session.add(
+            Checkin(
+                workspace_id=TEAM,
+                user_id="U1",
+                period="2026-W48",
+                team_key="platform",
+                status="answered",
+                moved="Shipped <@U2> & co",
+                blocked="Waiting on legal",
+                energy=2,
+                learned="Ask earlier",
+            )
+        )
+        session.add(
+            Checkin(
+                workspace_id=TEAM,
+                user_id="U2",
+                period="2026-W48",
+                team_key="platform",
+                status="answered",
+                moved="Fixed the build",
+                energy=5,
+            )
+        )
+        session.add(
+            Reflection(
+                workspace_id=TEAM,
+                user_id="U1",
+                objective_keys=["eu-launch"],
+                how="Payments",
+                progress="First market live",
+            )
+        )
+        session.add(
+            Reflection(
+                workspace_id=TEAM,
+                user_id="UMGR",
+                objective_keys=["retention"],
+                how="I keep the team close to customers",
+                progress="Churn down",
+            )
+        )
+        session.commit()
+
+
+def view_for(engine, user_id, clock, concerns=("concern_raise", "concern_check")):
+    with Session(engine) as session:
+        data = gather(session, TEAM, user_id, clock())
+    return home_view(data, raise_action=concerns[0], check_action=concerns[1])
+
+
+def text_of(view):
+    return json.dumps(view, ensure_ascii=False)
+
+
+def action_ids(view):
+    ids = []
+    for block in view["blocks"]:
+        if block.get("accessory"):
+            ids.append(block["accessory"]["action_id"])
+        ids += [e["action_id"] for e in block.get("elements", []) if "action_id" in e]
+    return ids
+
+
+def test_a_member_sees_their_checkin_alignment_objectives_and_what_their_manager_sees(
+    org, engine, clock
+):
+    view = view_for(engine, "U1", clock)
+    text = text_of(view)
+    assert view["type"] == "home"
+    assert "Checked in for 2026-W48" in text and "checkin_edit" in action_ids(view)
+    assert "“First market live”" in text  # my alignment
+    assert "Launch in the EU" in text and "Three markets by Q3" in text  # objectives
+    assert "Maria Manager* on their role: “I keep the team close to customers”" in text
+    assert "What my manager sees about me" in text
+    assert "Shipped &lt;@U2&gt; &amp; co" in text and "Waiting on legal" in text  # escaped
+    assert "Fixed the build" not in text  # only what is about me
+    assert "energy" not in text.lower().replace("your energy never appears", "")
+    assert {"concern_raise", "concern_check", "strategy_open"} <= set(action_ids(view))
+    assert "My team" not in text and "admin_open" not in action_ids(view)
+
+
+def test_a_manager_sees_the_team_as_a_whole_without_per_person_state(org, engine, clock):
+    with Session(engine) as session:
+        from storage import queries
+
+        person = queries.get_person(session=session, workspace_id=TEAM, user_id="U3")
+        person.paused_until = clock().replace(year=2027)
+        session.add(person)
+        session.commit()
+    view = view_for(engine, "UMGR", clock)
+    text = text_of(view)
+    assert "My team: Platform" in text
+    assert "*2 of 2* have checked in" in text  # U3 is paused, so not expected
+    assert "Paused: Cem (until 27 Nov)" in text
+    assert "• *Launch in the EU* — 1 of 3" in text
+    assert "Nobody connects their role to: Keep customers, Hire well" in text
+    for private in ("Waiting on legal", "Fixed the build", "Ana", "Ben"):
+        assert private not in text.split("My team")[1]
+
+
+def test_an_admin_sees_the_setup_buttons(org, engine, clock):
+    view = view_for(engine, "UADMIN", clock)
+    admin_values = [
+        e["value"]
+        for b in view["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == "admin_open"
+    ]
+    assert admin_values == ["objectives", "teams", "leaders", "schedule"]
+    assert "gives no access to anyone's answers" in text_of(view)
+    assert "checked in for" not in text_of(view).lower()  # not in a team
+
+
+def test_without_the_concern_surface_there_is_no_concern_button(org, engine, clock):
+    view = view_for(engine, "U1", clock, concerns=(None, None))
+    assert "concern_raise" not in action_ids(view)
+
+
+def test_home_stays_within_100_blocks_for_200_members_and_30_objectives(engine, clock):
+    objectives = [
+        {"key": f"o{i}", "title": f"Objective {i}", "description": "d" * 200} for i in range(30)
+    ]
+    members = [f"U{i:03d}" for i in range(200)]
+    teams = [
+        {
+            "key": f"t{i}",
+            "name": f"Team {i}",
+            "manager": "UMGR",
+            "members": members[i * 25 : (i + 1) * 25],
+        }
+        for i in range(8)
+    ]
+    people = [{"user_id": "UMGR", "real_name": "M", "tz": "Europe/Berlin", "is_admin": True}]
+    people += [{"user_id": m, "real_name": f"P {m}", "tz": "Europe/Berlin"} for m in members]
+    seed_org(engine, {"objectives": objectives, "teams": teams}, people)
+    clock.set("2026-11-27T15:00:00+00:00")
+    with Session(engine) as session:
+        for index, member in enumerate(members):
+            session.add(
+                Reflection(
+                    workspace_id=TEAM,
+                    user_id=member,
+                    objective_keys=[f"o{index % 30}"],
+                    how="h",
+                    progress="p" * 300,
+                )
+            )
+        session.add(
+            Reflection(
+                workspace_id=TEAM,
+                user_id="UMGR",
+                objective_keys=[o["key"] for o in objectives],
+                how="h",
+                progress="p",
+            )
+        )
+        session.commit()
+    view = view_for(engine, "UMGR", clock)
+    assert len(view["blocks"]) <= 100
+    assert all(len(json.dumps(b)) < 4000 for b in view["blocks"])
+    elements = [
+        e for b in view["blocks"] for e in [*b.get("elements", []), b.get("accessory")] if e
+    ]
+    see_all = [e["value"] for e in elements if e.get("action_id") == "home_see_all"]
+    assert {"objectives", "mine", "teams"} <= set(see_all)
+
+
+def test_app_home_opened_publishes_the_home_tab(org, slack, requests):
+    reply = requests.event(
+        {
+            "type": "app_home_opened",
+            "user": "U1",
+            "channel": "D1",
+            "tab": "home",
+            "event_ts": "1700000000.1",
+        }
+    )
+    assert reply.status == 200
+    [publish] = slack.of("views.publish")
+    assert publish.params["user_id"] == "U1"
+    assert publish.params["view"]["type"] == "home"
+
+
+def test_see_all_opens_every_objective_in_a_modal(org, slack, requests):
+    requests.action("home_see_all", "objectives", user="U1")
+    view = slack.of("views.open")[-1].params["view"]
+    text = text_of(view)
+    assert all(o["title"] in text for o in OBJECTIVES)
