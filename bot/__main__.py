@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 
 def main() -> int:
     from bot.cli import main as cli_main
 
-    load_dotenv()
+    load_dotenv(find_dotenv(usecwd=True))  # the .env where leadbot is run, not beside bot/
     return cli_main()
 
 

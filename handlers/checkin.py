@@ -241,7 +241,7 @@ def remind_later(ack: Ack, body: dict, context: BoltContext, respond: Respond) -
     text = (
         prompts.text("checkin.snoozed", when=slack_date(due, plan.zone))
         if due
-        else prompts.text("checkin.snooze_limit", closes=closes)
+        else prompts.text("checkin.snooze_none", closes=closes)
     )
     respond(text=text, response_type="ephemeral", replace_original=False)
 

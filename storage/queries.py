@@ -223,14 +223,27 @@ def finish_delivery(
     ts: str | None = None,
     error: str | None = None,
     retry_at: datetime | None = None,
+    sent_at: datetime | None = None,
 ) -> None:
     """Record the outcome of a claimed row (or put it back as pending, due at `retry_at`)."""
     values: dict[str, object] = {"status": status, "lease_until": None}
     if status == "sent":
-        values.update(posted_channel=channel, ts=ts, sent_at=utcnow(), last_error=None)
+        values.update(posted_channel=channel, ts=ts, sent_at=sent_at or utcnow(), last_error=None)
     if error is not None:
         values["last_error"] = error[:500]
     if retry_at is not None:
         values["due_at"] = retry_at
     session.execute(sa.update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
+    session.commit()
+
+
+def record_part(
+    *, session: Session, delivery_id: int, parts_sent: int, channel: str, ts: str
+) -> None:
+    """Remember how far a message in parts got, so a retry never resends a part."""
+    session.execute(
+        sa.update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .values(parts_sent=parts_sent, posted_channel=channel, ts=ts)
+    )
     session.commit()

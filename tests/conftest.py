@@ -113,13 +113,25 @@ def app(deps: Deps) -> App:
 @pytest.fixture
 def requests(app: App, slack: FakeSlack) -> Iterator[SlackRequests]:
     """Signed requests posted to the app served by waitress on a loopback port."""
-    server = create_server(wsgi_app(app), host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = create_server(
+        wsgi_app(app), host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.05
+    )
+    stopping = threading.Event()
+
+    def serve() -> None:
+        try:
+            server.run()
+        except OSError:
+            if not stopping.is_set():  # closing the sockets under select() is expected
+                raise
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     port = server.effective_port
     yield SlackRequests(
         f"http://127.0.0.1:{port}/slack/events", team_id=TEAM, response_url=slack.response_url
     )
+    stopping.set()
     server.task_dispatcher.shutdown(timeout=5)  # let answering threads finish first
     server.close()
     thread.join(timeout=5)
