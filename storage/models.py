@@ -156,6 +156,7 @@ class Delivery(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     status: str = Field(default="pending", max_length=16)
     note: str | None = Field(default=None, max_length=500)  # what the message is about
+    parts_sent: int = 0  # a long message goes out in parts; a retry resumes after these
     lease_until: datetime | None = _when()
     attempts: int = 0
     last_error: str | None = None

@@ -119,7 +119,9 @@ def insert_deliveries(*, session: Session, rows: Iterable[Delivery]) -> int:
         .values(values)
         .on_conflict_do_nothing(index_elements=["workspace_id", "subject", "kind", "period"])
     )
-    return session.execute(statement).rowcount or 0
+    # psycopg reports an INSERT's rowcount only when asked to keep it (SQLAlchemy 2.1).
+    result = session.execute(statement, execution_options={"preserve_rowcount": True})
+    return max(result.rowcount or 0, 0)
 
 
 def get_delivery(

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b9b56e53a3ac
+Revision ID: 3e86adda3161
 Revises:
-Create Date: 2026-11-25 14:31:25.983056
+Create Date: 2026-11-25 14:35:05.883024
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from alembic import op
 
 import storage.models
 
-
-revision = "b9b56e53a3ac"
+revision = "3e86adda3161"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -79,6 +78,7 @@ def upgrade() -> None:
         sa.Column("expires_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("parts_sent", sa.Integer(), nullable=False),
         sa.Column("lease_until", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),

@@ -1,0 +1,183 @@
+"""Who hears a concern, and when (DESIGN 4).
+
+The writer picks a level; it rolls up while the audience manager is away or the group they
+would hear it from (everyone active under them, not counting them) is smaller than
+`min_group_size`. The leadership group is the last stop. A concern reaches its audience only
+in a digest whose UTC day is at least two days after the concern's stored day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.config import OrgConfig, Schedule, zone_or
+from bot.org import SLACKBOT, can_be_nudged, checkin_team
+from bot.schedule import period_closes, period_label, shift_label
+from storage import queries
+from storage.models import Person, Team
+
+CHOICES = ("manager", "skip", "leadership")
+HOLD = timedelta(days=2)
+TEAM = "team"
+LEADERSHIP_KIND = "leadership"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """A team (its manager hears the concern) or the leadership group."""
+
+    kind: str
+    team_key: str | None = None
+
+    @classmethod
+    def team(cls, key: str) -> Audience:
+        return cls(TEAM, key)
+
+    @property
+    def is_leadership(self) -> bool:
+        return self.kind == LEADERSHIP_KIND
+
+
+LEADERSHIP = Audience(LEADERSHIP_KIND)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    audience: Audience
+    rolled_up: bool  # it goes higher than the writer picked
+
+
+class NoAudience(Exception):
+    """The concern rolled up to a leadership group that has no active member."""
+
+
+def is_active(person: Person | None) -> bool:
+    """Counts towards a group: a known, not deactivated human."""
+    return not (person is None or person.deleted or person.is_bot or person.user_id == SLACKBOT)
+
+
+class OrgShape:
+    """One read of a workspace's teams and people, to walk up and down the tree."""
+
+    def __init__(self, session: Session, workspace_id: str) -> None:
+        self.teams = {t.key: t for t in queries.teams(session=session, workspace_id=workspace_id)}
+        self.people = queries.people_by_id(session=session, workspace_id=workspace_id)
+        self.members: dict[str, list[str]] = defaultdict(list)
+        for row in queries.memberships(session=session, workspace_id=workspace_id):
+            self.members[row.team_key].append(row.user_id)
+        self.children: dict[str, list[str]] = defaultdict(list)
+        for team in self.teams.values():
+            if team.parent_key in self.teams:
+                self.children[team.parent_key].append(team.key)
+
+    def under(self, key: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        """Everyone in the team and, recursively, its sub-teams (their managers included)."""
+        people = set(self.members.get(key, []))
+        for child in self.children.get(key, []):
+            if child not in seen:
+                people.add(self.teams[child].manager_id)
+                people |= self.under(child, seen | {key})
+        return people
+
+    def group_size(self, key: str) -> int:
+        """How many active people a concern to this team's manager hides its writer among."""
+        manager = self.teams[key].manager_id
+        return sum(1 for user in self.under(key) - {manager} if is_active(self.people.get(user)))
+
+    def leadership_group(self, leaders: list[str]) -> set[str]:
+        return {u for u, p in self.people.items() if is_active(p)} - set(leaders)
+
+    def parent(self, key: str) -> str | None:
+        parent = self.teams[key].parent_key
+        return parent if parent in self.teams else None
+
+
+def resolve(
+    session: Session,
+    *,
+    workspace_id: str,
+    config: OrgConfig,
+    user_id: str,
+    choice: str,
+    now: datetime,
+) -> Resolved:
+    """The final audience for a concern raised by `user_id` to the `choice` level."""
+    shape = OrgShape(session, workspace_id)
+    own = checkin_team(session, workspace_id, user_id)
+    key: str | None = None
+    if own is not None and choice == "manager":
+        key = own.key
+    elif own is not None and choice == "skip":
+        key = shape.parent(own.key)
+    start, seen = key, set()
+    while key is not None and key not in seen:
+        seen.add(key)
+        manager = shape.teams[key].manager_id
+        present = manager != user_id and can_be_nudged(shape.people.get(manager), now)
+        if present and shape.group_size(key) >= config.anonymity.min_group_size:
+            return Resolved(Audience.team(key), rolled_up=key != start)
+        key = shape.parent(key)
+    if not any(is_active(shape.people.get(leader)) for leader in config.leaders):
+        raise NoAudience()
+    return Resolved(LEADERSHIP, rolled_up=choice != "leadership")
+
+
+def members(
+    session: Session, *, workspace_id: str, config: OrgConfig, audience: Audience
+) -> set[str]:
+    """Who may read, answer and set the status of a concern to `audience`."""
+    if audience.is_leadership:
+        return set(config.leaders)
+    team = _team(session, workspace_id, audience)
+    return {team.manager_id} if team is not None else set()
+
+
+def _team(session: Session, workspace_id: str, audience: Audience) -> Team | None:
+    if audience.team_key is None:
+        return None
+    return queries.get_team(session=session, workspace_id=workspace_id, key=audience.team_key)
+
+
+@dataclass(frozen=True)
+class Described:
+    """What the writer is told about an audience, and its digest clock."""
+
+    manager: str | None  # the manager's name; None for the leadership group
+    team: str | None
+    schedule: Schedule
+    zone: ZoneInfo
+
+
+def describe(
+    session: Session, *, workspace_id: str, config: OrgConfig, audience: Audience
+) -> Described:
+    """Names and digest clock: a team's schedule in its manager's zone, else the org's."""
+    team = _team(session, workspace_id, audience)
+    if team is None:
+        return Described(None, None, config.schedule, config.zone)
+    manager = queries.get_person(
+        session=session, workspace_id=workspace_id, user_id=team.manager_id
+    )
+    zone = zone_or(manager.tz if manager else None, config.zone)
+    name = manager.display if manager else team.manager_id
+    return Described(name, team.name, config.schedule_of(team.key), zone)
+
+
+def eligible(created_on: date, digest_at: datetime) -> bool:
+    """Whether a concern stored on `created_on` may be in the digest at `digest_at`."""
+    return digest_at.astimezone(UTC).date() >= created_on + HOLD
+
+
+def next_digest(described: Described, created_on: date, now: datetime) -> datetime:
+    """The first digest after `now` that may carry a concern stored on `created_on`."""
+    label = period_label(created_on - timedelta(days=7))
+    for weeks in range(8):
+        close = period_closes(shift_label(label, weeks), described.schedule, described.zone)
+        if close > now and eligible(created_on, close):
+            return close
+    raise AssertionError("a weekly digest always comes within eight weeks")
