@@ -9,8 +9,8 @@ from enum import Enum
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from bot import strategy
-from bot.org import Plan, plan_for
+from bot import digests, strategy
+from bot.org import Plan, load_config, plan_for
 from bot.schedule import Period, next_working_time, period, shift_label
 from bot.views.checkin import Answer
 from storage import queries
@@ -83,12 +83,21 @@ def replan(session: Session, workspace_id: str, user_ids: Iterable[str], now: da
         plan = plan_for(session, workspace_id, user_id)
         if plan is not None:
             made += plan_person(session, plan, now)
+    config = load_config(session, workspace_id)
+    if config is not None:
+        made += digests.plan_leadership_digest(session, config, workspace_id, now)
     return made
 
 
 def plan_person(session: Session, plan: Plan, now: datetime) -> int:
-    """Everything scheduled for one person: check-in nudges and the next reflection."""
-    return plan_nudges(session, plan, now) + strategy.plan_reflection(session, plan, now)
+    """Everything scheduled for one person: nudges, the next reflection, a manager's digest."""
+    return (
+        plan_nudges(session, plan, now)
+        + strategy.plan_reflection(session, plan, now)
+        + digests.plan_manager_digest(
+            session, plan.config, plan.person.workspace_id, plan.person.user_id, now
+        )
+    )
 
 
 def after_nudge(session: Session, plan: Plan, label: str, sent_at: datetime) -> None:
@@ -114,7 +123,8 @@ def _reminder(plan: Plan, this: Period, kind: str, due: datetime) -> Delivery:
 
 
 def snooze(session: Session, plan: Plan, label: str, now: datetime) -> datetime | None:
-    """Replace the pending reminder with one two hours on; None once snoozed twice."""
+    """Replace the pending reminder with one two hours on; None when none can be set
+    (snoozed twice already, or two hours on is past the close)."""
     this = period_of(plan, label)
     rows = queries.deliveries_for(
         session=session,
@@ -127,6 +137,9 @@ def snooze(session: Session, plan: Plan, label: str, now: datetime) -> datetime 
     if kind is None:
         return None
     due = next_working_time(now + SNOOZE_FOR, plan.zone, plan.config.working_hours)
+    if due >= this.closes_at:  # too late to move it: the pending reminder, if any, stays
+        waiting = [r.due_at for r in rows if r.status == "pending" and r.kind != NUDGE]
+        return min(waiting, default=None)
     queries.cancel_pending(
         session=session,
         workspace_id=plan.person.workspace_id,
@@ -134,8 +147,7 @@ def snooze(session: Session, plan: Plan, label: str, now: datetime) -> datetime 
         kinds=[REMINDER, *SNOOZES],
         period=label,
     )
-    if due < this.closes_at:
-        queries.insert_deliveries(session=session, rows=[_reminder(plan, this, kind, due)])
+    queries.insert_deliveries(session=session, rows=[_reminder(plan, this, kind, due)])
     session.commit()
     return due
 

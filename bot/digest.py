@@ -24,6 +24,7 @@ class Quote:
     user_id: str
     name: str
     text: str
+    ref: str = ""  # "checkin id:field", for Reply privately
 
 
 @dataclass(frozen=True)
@@ -137,13 +138,14 @@ def team_week(
             week.skipped.append(row.user_id)
             continue
         week.answered.append(row)
-        for text, bucket in (
-            (row.moved, week.wins),
-            (row.blocked, week.blockers),
-            (row.learned, week.learned),
+        for field_name, bucket in (
+            ("moved", week.wins),
+            ("blocked", week.blockers),
+            ("learned", week.learned),
         ):
+            text = getattr(row, field_name)
             if text:
-                bucket.append(Quote(row.user_id, name, text))
+                bucket.append(Quote(row.user_id, name, text, f"{row.id}:{field_name}"))
         if row.helped_users or row.helped_text:
             others = ", ".join(names.get(u, u) for u in row.helped_users)
             said = " — ".join(part for part in (others, row.helped_text or "") if part)

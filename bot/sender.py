@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -13,11 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import prompts
-from bot import checkins, strategy
-from bot.org import Plan, can_be_nudged, plan_for
-from bot.views.checkin import nudge_message
-from bot.views.kit import Block, slack_date
-from bot.views.strategy import reflection_message
+from bot import checkins, digests, strategy
+from bot.compose import Message, Skip, compose
+from bot.org import load_config, plan_for
 from storage import queries
 from storage.models import Delivery
 
@@ -41,16 +38,7 @@ PERMANENT = {
     "team_access_not_granted",
 }
 LEASE = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class Message:
-    text: str
-    blocks: list[Block]
-
-
-class Skip(Exception):
-    """The row is no longer wanted (answered, paused, left the team): cancel it."""
+CHANNEL_REFUSED = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -97,36 +85,81 @@ class Sender:
         with Session(self.engine) as session:
             if row.expires_at <= now:
                 queries.finish_delivery(session=session, delivery_id=row.id, status="expired")
-                self._after(session, row, now, sent=False)
+                self._after(session, row, now)
                 return
-            plan = plan_for(session, row.workspace_id, row.subject)
             try:
-                message = compose(session, row, plan, now)
+                outgoing = compose(session, row, now)
             except Skip as reason:
                 queries.finish_delivery(
                     session=session, delivery_id=row.id, status="cancelled", error=str(reason)
                 )
-                self._after(session, row, now, sent=False)
+                self._after(session, row, now)
                 return
+        client = self.client_for(row.workspace_id)
         try:
-            response = self.client_for(row.workspace_id).chat_postMessage(
-                channel=row.channel, text=message.text, blocks=message.blocks
-            )
+            channel, ts = self._post(client, row, outgoing.parts)
         except SlackApiError as error:
-            self._failed(row, now, str(error.response.get("error", "slack_error")))
-            return
+            reason = str(error.response.get("error", "slack_error"))
+            if not (outgoing.fallback and reason in CHANNEL_REFUSED):
+                self._failed(row, now, reason)
+                return
+            logger.warning(
+                prompts.text(
+                    "digest.leadership.fallback_warning", channel=row.channel, error=reason
+                )
+            )
+            channel, ts = self._send_to(client, outgoing.fallback, outgoing.parts)
         except OSError as error:
             self._failed(row, now, f"connection: {type(error).__name__}")
             return
+        if outgoing.copies:
+            self._send_to(client, outgoing.copies, outgoing.parts)
         with Session(self.engine) as session:
             queries.finish_delivery(
                 session=session,
                 delivery_id=row.id,
                 status="sent",
-                channel=response.get("channel"),
-                ts=response.get("ts"),
+                channel=channel,
+                ts=ts,
+                sent_at=now,
             )
+            if outgoing.on_sent is not None:
+                outgoing.on_sent(session, now)
             self._after(session, row, now, sent=True)
+
+    def _post(self, client: WebClient, row: Delivery, parts: list[Message]) -> tuple[str, str]:
+        """Send the parts not sent yet, recording progress after each one."""
+        assert row.id is not None
+        channel, ts = row.posted_channel or "", row.ts or ""
+        for index in range(row.parts_sent, len(parts)):
+            response = client.chat_postMessage(
+                channel=row.channel, text=parts[index].text, blocks=parts[index].blocks
+            )
+            if index == 0:
+                channel, ts = str(response.get("channel")), str(response.get("ts"))
+            with Session(self.engine) as session:
+                queries.record_part(
+                    session=session,
+                    delivery_id=row.id,
+                    parts_sent=index + 1,
+                    channel=channel,
+                    ts=ts,
+                )
+        return channel, ts
+
+    def _send_to(
+        self, client: WebClient, channels: list[str], parts: list[Message]
+    ) -> tuple[str, str]:
+        """Every part to each of `channels` (leaders' DMs); the first answer's channel and ts."""
+        channel, ts = "", ""
+        for target in channels:
+            for part in parts:
+                response = client.chat_postMessage(
+                    channel=target, text=part.text, blocks=part.blocks
+                )
+                channel = channel or str(response.get("channel"))
+                ts = ts or str(response.get("ts"))
+        return channel, ts
 
     def _failed(self, row: Delivery, now: datetime, reason: str) -> None:
         assert row.id is not None
@@ -137,7 +170,7 @@ class Sender:
                 queries.finish_delivery(
                     session=session, delivery_id=row.id, status="failed", error=reason
                 )
-                self._after(session, row, now, sent=False)
+                self._after(session, row, now)
             else:
                 logger.info(
                     "delivery %s (%s) will retry at %s: %s",
@@ -154,8 +187,20 @@ class Sender:
                     retry_at=retry_at,
                 )
 
-    def _after(self, session: Session, row: Delivery, now: datetime, *, sent: bool) -> None:
-        """Follow-ups of a finished row: the reminder after a nudge, and the next nudge."""
+    def _after(self, session: Session, row: Delivery, now: datetime, *, sent: bool = False) -> None:
+        """Follow-ups of a finished row: a nudge's reminder, and the next of its kind."""
+        if row.kind in (digests.DIGEST, digests.LEADERSHIP_DIGEST):
+            config = load_config(session, row.workspace_id)
+            if config is not None and row.kind == digests.DIGEST:
+                digests.plan_manager_digest(
+                    session, config, row.workspace_id, row.subject, now, catch_up=True
+                )
+            elif config is not None:
+                digests.plan_leadership_digest(
+                    session, config, row.workspace_id, now, catch_up=True
+                )
+            session.commit()
+            return
         if row.kind not in (checkins.NUDGE, strategy.STRATEGY):
             return
         plan = plan_for(session, row.workspace_id, row.subject)
@@ -168,49 +213,3 @@ class Sender:
             checkins.after_nudge(session, plan, row.period, now)
         checkins.plan_person(session, plan, now)
         session.commit()
-
-
-def compose(session: Session, row: Delivery, plan: Plan | None, now: datetime) -> Message:
-    """The message for a due row, built from what is true now; Skip when it is not wanted."""
-    if row.kind in checkins.CHECKIN_KINDS:
-        return _checkin_message(session, row, plan, now)
-    if row.kind in strategy.KINDS:
-        return _reflection_message(session, row, plan, now)
-    raise Skip(f"unknown kind {row.kind}")
-
-
-def _checkin_message(session: Session, row: Delivery, plan: Plan | None, now: datetime) -> Message:
-    if plan is None:
-        raise Skip("no longer checks in with a team")
-    if not can_be_nudged(plan.person, now):
-        raise Skip("inactive or paused")
-    if checkins.window(plan, row.period, now) is not checkins.Window.OPEN:
-        raise Skip("period not open")
-    answered = queries.get_checkin(
-        session=session, workspace_id=row.workspace_id, user_id=row.subject, period=row.period
-    )
-    if answered is not None:
-        raise Skip("already answered or skipped")
-    reminder = None
-    if row.kind != checkins.NUDGE:
-        closes = slack_date(row.expires_at, plan.zone)
-        reminder = prompts.text("checkin.reminder", week=row.period, closes=closes)
-    welcome = row.kind == checkins.NUDGE and plan.person.welcomed_at is None
-    text, blocks = nudge_message(row.period, welcome=welcome, reminder=reminder)
-    return Message(text, blocks)
-
-
-def _reflection_message(
-    session: Session, row: Delivery, plan: Plan | None, now: datetime
-) -> Message:
-    if plan is None or not can_be_nudged(plan.person, now):
-        raise Skip("no longer with a team, inactive or paused")
-    objectives = [o for o in plan.config.objectives if not o.archived]
-    if not objectives:
-        raise Skip("no objectives to reflect on")
-    if row.kind == strategy.REASK:
-        last = strategy.latest(session, row.workspace_id, row.subject)
-        if last is not None and last.created_at >= row.created_at:
-            raise Skip("already reflected since the change")
-    text, blocks = reflection_message(objectives, note=row.note)
-    return Message(text, blocks)

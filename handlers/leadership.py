@@ -1,4 +1,4 @@
-"""`/leadership`: help, pause, resume."""
+"""`/leadership`: help, pause, resume, and a manager's digest of the week so far."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from sqlmodel import Session
 
 import prompts
+from bot import digests
 from bot.config import zone_or
 from bot.deps import Deps
 from bot.org import load_config
 from bot.pause import PauseError, pause_end
+from bot.schedule import upcoming_period
+from bot.views.digest import split_messages
 from bot.views.kit import escape, slack_date
 from storage import queries
 
@@ -21,7 +24,8 @@ def register(app: App) -> None:
 def leadership_command(ack: Ack, command: dict, context: BoltContext, respond: Respond) -> None:
     ack()
     word, _, rest = (command.get("text") or "").strip().partition(" ")
-    action = {"pause": pause, "resume": resume, "help": None, "": None}.get(word.lower(), "unknown")
+    actions = {"pause": pause, "resume": resume, "digest": digest, "help": None, "": None}
+    action = actions.get(word.lower(), "unknown")
     if action is None:
         respond(text=prompts.text("leadership.help"), response_type="ephemeral")
     elif action == "unknown":
@@ -65,3 +69,23 @@ def resume(context: BoltContext, _rest: str) -> str:
         session.add(person)
         session.commit()
     return prompts.text("leadership.resumed")
+
+
+def digest(context: BoltContext, _rest: str) -> str:
+    """The open period's digest so far, by DM: no concerns, no energy, nothing marked sent."""
+    deps: Deps = context["deps"]
+    now = deps.clock()
+    with Session(deps.engine) as session:
+        config = load_config(session, context.team_id)
+        teams = digests.managed(session, context.team_id, context.user_id)
+        if config is None or not teams:
+            return prompts.text("leadership.no_digest")
+        zone = digests.manager_zone(session, config, context.team_id, context.user_id)
+        label = upcoming_period(now, config.schedule_of(teams[0].key), zone, zone).label
+        composed = digests.compose_manager(
+            session, config, context.team_id, context.user_id, label, digest_at=None, preview=True
+        )
+    fallback = prompts.text("digest.header", period=label)
+    for part in split_messages(composed.blocks):
+        context.client.chat_postMessage(channel=context.user_id, text=fallback, blocks=part)
+    return prompts.text("leadership.digest_sent", period=label)

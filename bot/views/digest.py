@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import json
+
 import prompts
 from bot.digest import Alignment, Quote, TeamWeek
-from bot.views.kit import TEXT_LIMIT, Block, cut, escape, section
+from bot.views.kit import (
+    MESSAGE_BLOCKS,
+    TEXT_LIMIT,
+    Block,
+    button,
+    context,
+    cut,
+    divider,
+    escape,
+    header,
+    plain,
+    section,
+)
+from bot.weekly import Suggestion, TeamDigest
 
 QUOTE_LIMIT = 280
 
@@ -61,3 +76,215 @@ def about_blocks(week: TeamWeek) -> list[Block]:
             prompts.text("digest.alignment"), alignment_lines(week.alignment, with_names=False)
         )
     return blocks
+
+
+# --- the weekly manager digest ------------------------------------------------------
+
+REPLY_PRIVATELY = "digest_reply"  # value: "checkin id:field"
+REPLY_MODAL = "digest_reply_modal"
+
+
+def _participation(team: TeamDigest) -> str:
+    older = [f"{f.answered}/{f.expected}" for f in team.figures[:-1] if f.expected]
+    trend = (
+        prompts.text("digest.participation_trend", trend=" → ".join(older[-4:])) if older else ""
+    )
+    return prompts.text(
+        "digest.participation",
+        answered=team.figure.answered,
+        expected=team.figure.expected,
+        trend=trend,
+    )
+
+
+def _energy(team: TeamDigest, min_group: int) -> list[Block]:
+    if team.energy is None:
+        return (
+            [context(prompts.text("digest.energy_hidden", min=min_group))]
+            if team.week.answered
+            else []
+        )
+    parts = [
+        prompts.text(
+            "digest.energy_level", label=prompts.text(f"checkin.energy.{level}"), count=count
+        )
+        for level, count in team.energy.items()
+        if count
+    ]
+    lines = [
+        prompts.text(
+            "digest.energy", count=sum(team.energy.values()), distribution=" · ".join(parts)
+        )
+    ]
+    if team.energy_trend:
+        lines.append(
+            prompts.text(
+                "digest.energy_trend", weeks=len(team.energy_trend), spark=team.energy_trend
+            )
+        )
+    return [section("\n".join(lines))]
+
+
+def _quotes(
+    title: str, quotes: list[Quote], *, reply: bool, suffix: dict[str, str] | None = None
+) -> list[Block]:
+    """A heading, then one section per quote with Reply privately."""
+    if not quotes:
+        return []
+    blocks: list[Block] = [section(f"*{title}*")]
+    for quote in quotes:
+        text = quote_line(quote) + (suffix or {}).get(quote.ref, "")
+        accessory = (
+            button(prompts.text("digest.reply"), REPLY_PRIVATELY, quote.ref)
+            if reply and quote.ref
+            else None
+        )
+        blocks.append(section(text, accessory))
+    return blocks
+
+
+def team_blocks(team: TeamDigest, min_group: int, *, preview: bool = False) -> list[Block]:
+    """One team's section of a manager's digest."""
+    week = team.week
+    blocks: list[Block] = [header(prompts.text("digest.team_heading", team=week.team_name))]
+    if team.empty:
+        blocks.append(section(prompts.text("digest.nothing", team=escape(week.team_name))))
+    else:
+        blocks.append(section(_participation(team)))
+        blocks += lines_sections(prompts.text("digest.alignment"), alignment_lines(week.alignment))
+        blocks += _quotes(prompts.text("digest.wins"), week.wins, reply=not preview)
+        still = {
+            b.quote.ref: prompts.text("digest.still_blocking", weeks=b.weeks)
+            for b in team.blockers
+            if b.weeks >= 2
+        }
+        blocks += _quotes(
+            prompts.text("digest.blockers"), week.blockers, reply=not preview, suffix=still
+        )
+        blocks += [] if preview else _energy(team, min_group)
+        if week.learned:
+            blocks += lines_sections(
+                prompts.text("digest.learned"), [quote_line(q) for q in week.learned]
+            )
+        if week.helped:
+            blocks += lines_sections(
+                prompts.text("digest.helped"), [quote_line(q) for q in week.helped]
+            )
+    if team.subteams:
+        lines = [
+            prompts.text(
+                "digest.subteam_line", team=escape(name), answered=f.answered, expected=f.expected
+            )
+            for name, f in team.subteams
+        ]
+        blocks += lines_sections(
+            prompts.text("digest.subteams", team=escape(week.team_name)), lines
+        )
+    return blocks
+
+
+def manager_digest(
+    period: str,
+    teams: list[TeamDigest],
+    *,
+    min_group: int,
+    concerns: list[Block] | None,
+    tally: str | None,
+    suggestions: list[Suggestion],
+    preview: bool = False,
+) -> list[Block]:
+    """The whole digest of one manager, in a stable order (split later into messages)."""
+    blocks: list[Block] = [
+        header(prompts.text("digest.header", period=period)),
+        context(
+            prompts.text("digest.preview_note", period=period)
+            if preview
+            else prompts.text("digest.intro")
+        ),
+    ]
+    for team in teams:
+        blocks += team_blocks(team, min_group, preview=preview) + [divider()]
+    if concerns is not None:
+        blocks.append(header(prompts.text("digest.concerns")))
+        blocks += concerns or [context(prompts.text("digest.concerns_none"))]
+        if tally:
+            blocks.append(context(tally))
+    if suggestions:
+        lines = [
+            f"• {prompts.text('digest.suggest.' + s.key, **_escaped(s.values))}"
+            for s in suggestions
+        ]
+        blocks += lines_sections(prompts.text("digest.conversations"), lines)
+    return blocks
+
+
+def _escaped(values: dict[str, object]) -> dict[str, object]:
+    return {
+        k: escape(cut(" ".join(v.split()), 200)) if isinstance(v, str) else v
+        for k, v in values.items()
+    }
+
+
+def split_messages(blocks: list[Block], limit: int = MESSAGE_BLOCKS) -> list[list[Block]]:
+    """Stable parts of at most `limit` blocks; every later part says it continues."""
+    if len(blocks) <= limit:
+        return [blocks]
+    size = limit - 1
+    chunks = [blocks[i : i + size] for i in range(0, len(blocks), size)]
+    parts = []
+    for index, chunk in enumerate(chunks, start=1):
+        note = context(prompts.text("digest.continued", part=index, parts=len(chunks)))
+        parts.append(chunk + [note] if index == 1 else [note, *chunk])
+    return parts
+
+
+def as_text(blocks: list[Block]) -> str:
+    """The digest as readable plain text (for the CLI and the demo)."""
+    lines: list[str] = []
+    for block in blocks:
+        kind = block["type"]
+        if kind == "header":
+            lines += ["", block["text"]["text"].upper()]
+        elif kind == "section":
+            lines.append(block["text"]["text"])
+        elif kind == "context":
+            lines += [element.get("text", "") for element in block["elements"]]
+        elif kind == "divider":
+            lines.append("-" * 40)
+    text = "\n".join(lines).strip() + "\n"
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def reply_modal(name: str | None, ref: str, *, quote: str = "", refusal: str = "") -> dict:
+    """Reply privately to one quote; or, for anyone but its manager, a kind refusal."""
+    title = plain(prompts.text("digest.reply_title"), 24)
+    if name is None:
+        return {
+            "type": "modal",
+            "title": title,
+            "close": plain("Close", 24),
+            "blocks": [section(refusal)],
+        }
+    element = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": True,
+        "max_length": 2000,
+    }
+    return {
+        "type": "modal",
+        "callback_id": REPLY_MODAL,
+        "title": title,
+        "submit": plain("Send", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"ref": ref}),
+        "blocks": [
+            context(prompts.text("digest.reply_context", text=escape(cut(quote, 500)))),
+            {
+                "type": "input",
+                "block_id": "reply",
+                "element": element,
+                "label": plain(prompts.text("digest.reply_label", name=name), 2000),
+            },
+        ],
+    }

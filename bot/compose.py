@@ -1,0 +1,134 @@
+"""What each outbox row says, built at send time from what is true then."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+import prompts
+from bot import checkins, digests, strategy
+from bot import concerns as concern_service
+from bot.org import Plan, can_be_nudged, load_config, plan_for
+from bot.views.checkin import nudge_message
+from bot.views.digest import split_messages
+from bot.views.kit import Block, slack_date
+from bot.views.strategy import reflection_message
+from storage import queries
+from storage.models import Delivery
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    blocks: list[Block]
+
+
+@dataclass
+class Outgoing:
+    """One or more messages (a long digest goes in parts) and what to record once sent."""
+
+    parts: list[Message]
+    on_sent: Callable[[Session, datetime], None] | None = None
+    fallback: list[str] = field(default_factory=list)  # where to go if the channel refuses
+    copies: list[str] = field(default_factory=list)  # also sent here (leaders, without a channel)
+
+
+class Skip(Exception):
+    """The row is no longer wanted (answered, paused, left the team): cancel it."""
+
+
+def compose(session: Session, row: Delivery, now: datetime) -> Outgoing:
+    """The message(s) for a due row; Skip when it is not wanted any more."""
+    if row.kind in checkins.CHECKIN_KINDS:
+        plan = plan_for(session, row.workspace_id, row.subject)
+        return Outgoing([_checkin_message(session, row, plan, now)])
+    if row.kind in strategy.KINDS:
+        plan = plan_for(session, row.workspace_id, row.subject)
+        return Outgoing([_reflection_message(session, row, plan, now)])
+    if row.kind == digests.DIGEST:
+        return _manager_digest(session, row, now)
+    if row.kind == digests.LEADERSHIP_DIGEST:
+        return _leadership_digest(session, row)
+    raise Skip(f"unknown kind {row.kind}")
+
+
+def _checkin_message(session: Session, row: Delivery, plan: Plan | None, now: datetime) -> Message:
+    if plan is None:
+        raise Skip("no longer checks in with a team")
+    if not can_be_nudged(plan.person, now):
+        raise Skip("inactive or paused")
+    if checkins.window(plan, row.period, now) is not checkins.Window.OPEN:
+        raise Skip("period not open")
+    answered = queries.get_checkin(
+        session=session, workspace_id=row.workspace_id, user_id=row.subject, period=row.period
+    )
+    if answered is not None:
+        raise Skip("already answered or skipped")
+    reminder = None
+    if row.kind != checkins.NUDGE:
+        closes = slack_date(row.expires_at, plan.zone)
+        reminder = prompts.text("checkin.reminder", week=row.period, closes=closes)
+    welcome = row.kind == checkins.NUDGE and plan.person.welcomed_at is None
+    text, blocks = nudge_message(row.period, welcome=welcome, reminder=reminder)
+    return Message(text, blocks)
+
+
+def _reflection_message(
+    session: Session, row: Delivery, plan: Plan | None, now: datetime
+) -> Message:
+    if plan is None or not can_be_nudged(plan.person, now):
+        raise Skip("no longer with a team, inactive or paused")
+    objectives = [o for o in plan.config.objectives if not o.archived]
+    if not objectives:
+        raise Skip("no objectives to reflect on")
+    if row.kind == strategy.REASK:
+        last = strategy.latest(session, row.workspace_id, row.subject)
+        if last is not None and last.created_at >= row.created_at:
+            raise Skip("already reflected since the change")
+    text, blocks = reflection_message(objectives, note=row.note)
+    return Message(text, blocks)
+
+
+def _parts(blocks: list[Block], fallback: str) -> list[Message]:
+    return [Message(fallback, part) for part in split_messages(blocks)]
+
+
+def _carried(items: list[concern_service.DigestConcern]) -> Callable[[Session, datetime], None]:
+    """Once the digest is out, its concerns and follow-ups count as delivered."""
+
+    def mark(session: Session, now: datetime) -> None:
+        concern_service.mark_delivered(session, items=items, day=now.date())
+
+    return mark
+
+
+def _manager_digest(session: Session, row: Delivery, now: datetime) -> Outgoing:
+    config = load_config(session, row.workspace_id)
+    person = queries.get_person(session=session, workspace_id=row.workspace_id, user_id=row.subject)
+    if config is None or person is None or person.deleted:
+        raise Skip("no such manager any more")
+    if not digests.managed(session, row.workspace_id, row.subject):
+        raise Skip("manages no team any more")
+    composed = digests.compose_manager(
+        session, config, row.workspace_id, row.subject, row.period, digest_at=row.due_at
+    )
+    text = prompts.text("digest.header", period=row.period)
+    return Outgoing(_parts(composed.blocks, text), on_sent=_carried(composed.carried))
+
+
+def _leadership_digest(session: Session, row: Delivery) -> Outgoing:
+    config = load_config(session, row.workspace_id)
+    if config is None:
+        raise Skip("workspace not set up")
+    composed = digests.compose_leadership(session, config, row.workspace_id, row.period, row.due_at)
+    text = prompts.text("digest.leadership.header", period=row.period)
+    others = [leader for leader in config.leaders if leader != row.channel]
+    return Outgoing(
+        _parts(composed.blocks, text),
+        on_sent=_carried(composed.carried),
+        fallback=others if config.leadership_channel else [],
+        copies=[] if config.leadership_channel else others,
+    )

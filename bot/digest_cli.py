@@ -1,0 +1,68 @@
+"""`python -m bot digest --team KEY [--period 2026-W49] [--json]`: a digest, printed, not sent."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot import digests
+from bot.exportorg import ExportError, choose_workspace
+from bot.org import load_config
+from bot.schedule import last_closed_period, week_start
+from bot.views.digest import as_text, split_messages
+from storage import queries
+
+
+def print_digest(
+    engine: Engine,
+    team_key: str,
+    label: str | None,
+    *,
+    as_json: bool,
+    workspace: str | None,
+    now: datetime,
+) -> int:
+    """Print a team's digest as text or Block Kit JSON (no concerns: only sent digests)."""
+    with Session(engine) as session:
+        try:
+            workspace_id = choose_workspace(session, workspace)
+        except ExportError as error:
+            print(f"digest: {error}", file=sys.stderr)
+            return 1
+        config = load_config(session, workspace_id)
+        team = queries.get_team(session=session, workspace_id=workspace_id, key=team_key)
+        if config is None or team is None:
+            print(f"digest: there is no team {team_key!r}", file=sys.stderr)
+            return 1
+        if label is not None:
+            try:
+                week_start(label)
+            except ValueError as error:
+                print(f"digest: {error}", file=sys.stderr)
+                return 2
+        zone = digests.manager_zone(session, config, workspace_id, team.manager_id)
+        label = label or last_closed_period(now, config.schedule_of(team.key), zone, zone).label
+        composed = digests.compose_manager(
+            session,
+            config,
+            workspace_id,
+            team.manager_id,
+            label,
+            digest_at=None,
+            teams=[team],
+        )
+    if as_json:
+        print(
+            json.dumps(
+                [{"blocks": part} for part in split_messages(composed.blocks)],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(as_text(composed.blocks), end="")
+    return 0

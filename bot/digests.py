@@ -1,0 +1,269 @@
+"""Composing and planning the weekly digests: one per manager, one for the leadership group."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+import prompts
+from bot import concerns as concern_service
+from bot.audience import LEADERSHIP, Audience
+from bot.config import OrgConfig, Schedule, zone_or
+from bot.schedule import period, shift_label, upcoming_period
+from bot.views.concern_answer import concern_blocks
+from bot.views.digest import manager_digest
+from bot.views.kit import Block
+from bot.weekly import TeamDigest, suggestions, team_digest
+from storage import queries
+from storage.models import Concern, ConcernNote, Delivery, Team
+
+DIGEST = "digest"
+LEADERSHIP_DIGEST = "leadership"
+LEADERSHIP_SUBJECT = "_leadership"
+
+
+@dataclass
+class Composed:
+    """A digest's blocks, and the concerns it carries (marked delivered once it is sent)."""
+
+    blocks: list[Block]
+    carried: list[concern_service.DigestConcern] = field(default_factory=list)
+
+
+def managed(session: Session, workspace_id: str, manager_id: str) -> list[Team]:
+    return queries.managed_teams(session=session, workspace_id=workspace_id, user_id=manager_id)
+
+
+def manager_zone(session: Session, config: OrgConfig, workspace_id: str, manager_id: str):  # noqa: ANN201
+    person = queries.get_person(session=session, workspace_id=workspace_id, user_id=manager_id)
+    return zone_or(person.tz if person else None, config.zone)
+
+
+def _digest_rows(
+    kind: str,
+    subject: str,
+    channel: str,
+    workspace_id: str,
+    schedule: Schedule,
+    zone: ZoneInfo,
+    now: datetime,
+    *,
+    catch_up: bool,
+) -> list[Delivery]:
+    """The next digest; with `catch_up`, also the last one if it is still within its week."""
+    this = upcoming_period(now, schedule, zone, zone)
+    labels = [shift_label(this.label, -1), this.label] if catch_up else [this.label]
+    rows = []
+    for label in labels:
+        closes = period(label, schedule, zone, zone).closes_at
+        expires = period(shift_label(label, 1), schedule, zone, zone).closes_at
+        if expires > now:
+            rows.append(
+                Delivery(
+                    workspace_id=workspace_id,
+                    subject=subject,
+                    kind=kind,
+                    period=label,
+                    channel=channel,
+                    due_at=closes,
+                    expires_at=expires,
+                )
+            )
+    return rows
+
+
+def plan_manager_digest(
+    session: Session,
+    config: OrgConfig,
+    workspace_id: str,
+    manager_id: str,
+    now: datetime,
+    *,
+    catch_up: bool = False,
+) -> int:
+    """The manager's next digest, at their first team's digest time (idempotent).
+
+    `catch_up` (after an outage) also plans the digest that was due, while its week lasts.
+    """
+    teams = managed(session, workspace_id, manager_id)
+    if not teams:
+        return 0
+    zone = manager_zone(session, config, workspace_id, manager_id)
+    schedule = config.schedule_of(teams[0].key)
+    rows = _digest_rows(
+        DIGEST, manager_id, manager_id, workspace_id, schedule, zone, now, catch_up=catch_up
+    )
+    return queries.insert_deliveries(session=session, rows=rows)
+
+
+def plan_leadership_digest(
+    session: Session, config: OrgConfig, workspace_id: str, now: datetime, *, catch_up: bool = False
+) -> int:
+    """The leadership digest, at the digest time in the org's zone."""
+    if not config.leaders and not config.leadership_channel:
+        return 0
+    channel = config.leadership_channel or config.leaders[0]
+    rows = _digest_rows(
+        LEADERSHIP_DIGEST,
+        LEADERSHIP_SUBJECT,
+        channel,
+        workspace_id,
+        config.schedule,
+        config.zone,
+        now,
+        catch_up=catch_up,
+    )
+    return queries.insert_deliveries(session=session, rows=rows)
+
+
+def tally(session: Session, workspace_id: str, audiences: list[Audience]) -> str | None:
+    """ "You said, we did": the statuses of every concern these audiences have received."""
+    statuses: Counter[str] = Counter()
+    for audience in audiences:
+        rows = session.exec(
+            select(Concern.status).where(
+                Concern.workspace_id == workspace_id,
+                Concern.audience_kind == audience.kind,
+                col(Concern.audience_team) == audience.team_key
+                if audience.team_key
+                else col(Concern.audience_team).is_(None),
+                col(Concern.delivered_on).is_not(None),
+            )
+        )
+        statuses.update(rows)
+    if not statuses:
+        return None
+    return prompts.text(
+        "digest.tally",
+        acknowledged=statuses["acknowledged"],
+        discussed=statuses["discussed"],
+        changed=statuses["changed"],
+        not_changing=statuses["not_changing"],
+    )
+
+
+def compose_manager(
+    session: Session,
+    config: OrgConfig,
+    workspace_id: str,
+    manager_id: str,
+    label: str,
+    *,
+    digest_at: datetime | None,
+    preview: bool = False,
+    teams: list[Team] | None = None,
+) -> Composed:
+    """One manager's digest for `label`; no concerns without `digest_at`, no energy in a preview."""
+    teams = teams if teams is not None else managed(session, workspace_id, manager_id)
+    digests: list[TeamDigest] = [
+        team_digest(session, config, workspace_id, team.key, label, with_energy=not preview)
+        for team in teams
+    ]
+    carried: list[concern_service.DigestConcern] = []
+    concern_blocks_: list[Block] | None = None
+    summary = None
+    open_concerns = 0
+    if not preview and digest_at is not None:
+        audiences = [Audience.team(team.key) for team in teams]
+        for audience in audiences:
+            carried += concern_service.concerns_for_digest(
+                session, workspace_id=workspace_id, audience=audience, digest_at=digest_at
+            )
+        concern_blocks_ = [
+            b
+            for item in carried
+            for b in concern_blocks(item.concern, item.followups, new=item.is_new)
+        ]
+        open_concerns = sum(1 for item in carried if item.concern.status == concern_service.NEW)
+        summary = tally(session, workspace_id, audiences)
+    blocks = manager_digest(
+        label,
+        digests,
+        min_group=config.anonymity.min_group_size,
+        concerns=concern_blocks_,
+        tally=summary,
+        suggestions=suggestions(digests, open_concerns=open_concerns),
+        preview=preview,
+    )
+    return Composed(blocks, carried)
+
+
+def compose_leadership(
+    session: Session, config: OrgConfig, workspace_id: str, label: str, digest_at: datetime
+) -> Composed:
+    """The organisation as a whole: team figures, objective coverage, concern counts."""
+    from bot.views.leadership_digest import leadership_blocks
+    from bot.weekly import figures
+
+    teams = queries.teams(session=session, workspace_id=workspace_id)
+    figures_by_team = []
+    for team in teams:
+        members = queries.member_ids(session=session, workspace_id=workspace_id, team_key=team.key)
+        figures_by_team.append((team.name, figures(session, workspace_id, members, label)[-1]))
+    coverage = _coverage(session, config, workspace_id)
+    carried = concern_service.concerns_for_digest(
+        session, workspace_id=workspace_id, audience=LEADERSHIP, digest_at=digest_at
+    )
+    counts, stale = _concern_counts(session, workspace_id, digest_at)
+    active = sum(
+        1
+        for p in queries.people_by_id(session=session, workspace_id=workspace_id).values()
+        if not p.deleted and not p.is_bot
+    )
+    blocks = leadership_blocks(
+        label,
+        figures_by_team,
+        coverage,
+        counts if active >= config.anonymity.min_group_size else None,
+        stale,
+        [
+            b
+            for item in carried
+            for b in concern_blocks(item.concern, item.followups, new=item.is_new)
+        ],
+        min_group=config.anonymity.min_group_size,
+    )
+    return Composed(blocks, carried)
+
+
+def _coverage(session: Session, config: OrgConfig, workspace_id: str) -> list[tuple[str, int]]:
+    from bot.digest import latest_reflections
+
+    people = sorted(
+        {m.user_id for m in queries.memberships(session=session, workspace_id=workspace_id)}
+        | {t.manager_id for t in queries.teams(session=session, workspace_id=workspace_id)}
+    )
+    latest = latest_reflections(session, workspace_id, people)
+    return [
+        (o.title, sum(1 for r in latest.values() if o.key in (r.objective_keys or [])))
+        for o in config.objectives
+        if not o.archived
+    ]
+
+
+def _concern_counts(
+    session: Session, workspace_id: str, digest_at: datetime
+) -> tuple[dict[str, Counter[str]], int]:
+    """Counts by topic and status, and how many older than 7 days have no reply."""
+    rows = session.exec(
+        select(Concern).where(
+            Concern.workspace_id == workspace_id, Concern.status != concern_service.WITHDRAWN
+        )
+    )
+    counts: dict[str, Counter[str]] = {}
+    stale = 0
+    today = digest_at.date()
+    for concern in rows:
+        counts.setdefault(concern.topic, Counter())[concern.status] += 1
+        replied = session.exec(
+            select(ConcernNote.id).where(
+                ConcernNote.concern_id == concern.id, ConcernNote.kind == "reply"
+            )
+        ).first()
+        if replied is None and (today - concern.created_on).days > 7:
+            stale += 1
+    return counts, stale
