@@ -11,12 +11,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import checkins, orgdiff
+from bot import orgdiff
 from bot.config import OrgConfig, zone_or
 from bot.org import SLACKBOT
+from bot.orgapply import apply_config, late_openings
 from bot.orgfile import Loc, OrgFile, OrgFileError, parse_org
 from bot.people import fetch_people, upsert_people
-from bot.schedule import opening_problems
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +54,25 @@ def run_import(
         out.write(f'+ workspace {workspace_id} "{name}"\n')
     out.writelines(f"{line}\n" for line in diff.lines)
     if diff.removals and not yes:
-        out.write(f"\n{len(diff.removals)} removal(s) above. Check-in history is kept, but "
-                  "whoever is removed gets no more check-ins. Run again with --yes to apply.\n"
-                  "Nothing was changed.\n")
+        out.write(
+            f"\n{len(diff.removals)} removal(s) above. Check-in history is kept, but "
+            "whoever is removed gets no more check-ins. Run again with --yes to apply.\n"
+            "Nothing was changed.\n"
+        )
         return REFUSED
     try:
-        orgdiff.apply_org(session, stored, workspace_id, name, config, now)
         moved = upsert_people(session, workspace_id, users, now)
         session.flush()
-        replanned = sorted(diff.replan | set(moved))
-        checkins.replan(session, workspace_id, replanned, now)
+        applied = apply_config(session, workspace_id, name, config, now, also_replan=moved)
         session.commit()
     except BaseException:
         session.rollback()
         raise
     log.info("imported %s into %s (%d changes)", path, workspace_id, len(diff.lines))
-    out.write(f"Applied {len(diff.lines)} change(s); check-ins re-planned for "
-              f"{len(replanned)} people.\n")
+    out.write(
+        f"Applied {len(diff.lines)} change(s); check-ins re-planned for "
+        f"{len(applied.replan)} people.\n"
+    )
     return OK
 
 
@@ -87,8 +89,14 @@ def _prepare(
     auth = client.auth_test()
     workspace_id = org.config.workspace or str(auth["team_id"])
     if workspace_id != auth["team_id"]:
-        raise OrgFileError([org.problem(("workspace",), f"is {workspace_id}, but the bot token "
-                                        f"belongs to workspace {auth['team_id']}")])
+        raise OrgFileError(
+            [
+                org.problem(
+                    ("workspace",),
+                    f"is {workspace_id}, but the bot token belongs to workspace {auth['team_id']}",
+                )
+            ]
+        )
     users = fetch_people(client, workspace_id)
     config = resolve_people(org, users, client, workspace_id)
     problems = schedule_problems(org, config, {user["id"]: user for user in users}, now)
@@ -129,19 +137,30 @@ def resolve_people(
         if "@" in value:
             user = by_email.get(value.casefold()) or _lookup(client, value)
             if user is None:
-                problems.append(org.problem(loc, f"no one in this workspace has the e-mail "
-                                                 f"{value}"))
+                problems.append(
+                    org.problem(loc, f"no one in this workspace has the e-mail {value}")
+                )
                 continue
             if user.get("team_id") != workspace_id:
-                problems.append(org.problem(loc, f"{value} belongs to another organisation "
-                                                 "(Slack Connect); such people are not supported"))
+                problems.append(
+                    org.problem(
+                        loc,
+                        f"{value} belongs to another organisation "
+                        "(Slack Connect); such people are not supported",
+                    )
+                )
                 continue
             if user["id"] not in by_id:
                 by_id[user["id"]] = user
                 users.append(user)
         if user is None:
-            problems.append(org.problem(loc, f"{value} is not a person in this workspace "
-                                             "(use a Slack user id like U0123ABCD or an e-mail)"))
+            problems.append(
+                org.problem(
+                    loc,
+                    f"{value} is not a person in this workspace "
+                    "(use a Slack user id like U0123ABCD or an e-mail)",
+                )
+            )
         elif user.get("is_bot") or user["id"] == SLACKBOT:
             problems.append(org.problem(loc, f"{value} is a bot, not a person"))
         else:
@@ -151,9 +170,13 @@ def resolve_people(
         for at, user_id in enumerate(team["members"]):
             if user_id in seen:
                 named = org.config.teams[index].members
-                problems.append(org.problem(("teams", index, "members", at),
-                                            f"{named[at]} is {user_id}, already listed as "
-                                            f"members[{seen[user_id]}] ({named[seen[user_id]]})"))
+                problems.append(
+                    org.problem(
+                        ("teams", index, "members", at),
+                        f"{named[at]} is {user_id}, already listed as "
+                        f"members[{seen[user_id]}] ({named[seen[user_id]]})",
+                    )
+                )
             seen.setdefault(user_id, at)
     if problems:
         raise OrgFileError(problems)
@@ -175,43 +198,36 @@ def _put(data: Any, loc: Loc, value: str) -> None:
     data[loc[-1]] = value
 
 
-def checkin_teams(config: OrgConfig) -> dict[str, str]:
-    """Each person's check-in team: their home team, or for a manager in none, the parent's."""
-    found: dict[str, str] = {}
-    for team in config.teams:
-        for user_id in team.members:
-            found.setdefault(user_id, team.key)
-    for team in config.teams:
-        if team.manager not in found:
-            found[team.manager] = team.parent or team.key
-    return found
-
-
 def schedule_problems(
     org: OrgFile, config: OrgConfig, users: dict[str, dict[str, Any]], now: datetime
 ) -> list[str]:
     """Refuse a team whose check-in would open, for someone, at or after its digest."""
+
     def zone(user_id: str) -> Any:
         return zone_or((users.get(user_id) or {}).get("tz"), config.zone)
 
-    homes = checkin_teams(config)
+    late = late_openings(config, zone, now)
     problems: list[str] = []
     for index, team in enumerate(config.teams):
-        schedule = config.schedule_of(team.key)
-        manager_zone = zone(team.manager)
-        zones = {zone(user_id) for user_id, key in homes.items() if key == team.key}
-        bad = opening_problems(schedule, manager_zone, zones, now.date())
-        if not bad:
+        if team.key not in late:
             continue
+        manager_zone, bad = late[team.key]
+        schedule = config.schedule_of(team.key)
         if team.schedule is not None:
             loc: Loc = ("teams", index, "schedule")
         else:
             loc = ("schedule",) if ("schedule",) in org.lines else ("teams", index)
         checkin, digest = schedule.checkin, schedule.digest
-        problems.append(org.problem(loc, (
-            f'team "{team.key}": the check-in ({checkin.day} {checkin.time:%H:%M}) would open '
-            f"at or after the digest ({digest.day} {digest.time:%H:%M} in {manager_zone}, the "
-            f"manager's zone) for people in {', '.join(str(z) for z in bad)}; move the check-in "
-            "earlier or the digest later"
-        )))
+        problems.append(
+            org.problem(
+                loc,
+                (
+                    f'team "{team.key}": the check-in ({checkin.day} {checkin.time:%H:%M}) '
+                    f"would open at or after the digest ({digest.day} {digest.time:%H:%M} in "
+                    f"{manager_zone}, the manager's zone) for people in "
+                    f"{', '.join(str(z) for z in bad)}; move the check-in earlier or the digest "
+                    "later"
+                ),
+            )
+        )
     return problems

@@ -141,8 +141,10 @@ def _teams(diff: Diff, stored: Stored, config: OrgConfig) -> None:
             for label, before, after in changes:
                 if before != after:
                     text = label == "name"
-                    diff.add(f"~ team {team.key}: {label} {show(before, text=text)} → "
-                             f"{show(after, text=text)}")
+                    diff.add(
+                        f"~ team {team.key}: {label} {show(before, text=text)} → "
+                        f"{show(after, text=text)}"
+                    )
                     touched.add(team.key)
             if row.schedule != schedule:
                 before, after = _schedule(row.schedule), _schedule(schedule)
@@ -158,8 +160,9 @@ def _teams(diff: Diff, stored: Stored, config: OrgConfig) -> None:
     if old_order != [key for key in new_keys if key in stored.teams]:
         diff.add(f"~ team order: {', '.join(old_order)} → {', '.join(new_keys)}")
         touched |= set(old_order)
-    if any(row.position != new_keys.index(key) for key, row in stored.teams.items()
-           if key in new_keys):
+    if any(
+        row.position != new_keys.index(key) for key, row in stored.teams.items() if key in new_keys
+    ):
         diff.writes = True
     for key in touched:
         diff.replan |= _team_people(key, stored, config)
@@ -218,21 +221,30 @@ def _objectives(diff: Diff, stored: Stored, config: OrgConfig) -> None:
             before, after = getattr(row, label), getattr(objective, label)
             if before != after:
                 text = label != "archived"
-                diff.add(f"~ objective {objective.key}: {label} {show(before, text=text)} → "
-                         f"{show(after, text=text)}")
+                diff.add(
+                    f"~ objective {objective.key}: {label} {show(before, text=text)} → "
+                    f"{show(after, text=text)}"
+                )
     for key, row in stored.objectives.items():
         if key not in new_keys:
             diff.add(f'- objective {key} "{row.title}"')
     old_order = [key for key in stored.objectives if key in new_keys]
     if old_order != [key for key in new_keys if key in stored.objectives]:
         diff.add(f"~ objective order: {', '.join(old_order)} → {', '.join(new_keys)}")
-    if any(row.position != new_keys.index(key) for key, row in stored.objectives.items()
-           if key in new_keys):
+    if any(
+        row.position != new_keys.index(key)
+        for key, row in stored.objectives.items()
+        if key in new_keys
+    ):
         diff.writes = True
 
 
 def apply_org(
-    session: Session, stored: Stored, workspace_id: str, name: str, config: OrgConfig,
+    session: Session,
+    stored: Stored,
+    workspace_id: str,
+    name: str,
+    config: OrgConfig,
     now: datetime,
 ) -> None:
     """Make the rows match `config` (no commit: the caller commits once, after re-planning)."""
@@ -247,10 +259,18 @@ def apply_org(
             session.delete(row)
     for position, team in enumerate(config.teams):
         schedule = team.schedule.model_dump(mode="json") if team.schedule else None
-        row = stored.teams.get(team.key) or Team(workspace_id=workspace_id, key=team.key, name="",
-                                                 manager_id="")
-        _set(session, row, name=team.name, manager_id=team.manager, parent_key=team.parent,
-             position=position, schedule=schedule)
+        row = stored.teams.get(team.key) or Team(
+            workspace_id=workspace_id, key=team.key, name="", manager_id=""
+        )
+        _set(
+            session,
+            row,
+            name=team.name,
+            manager_id=team.manager,
+            parent_key=team.parent,
+            position=position,
+            schedule=schedule,
+        )
     for key, rows in stored.members.items():
         wanted = next((team.members for team in config.teams if team.key == key), [])
         for row in rows:
@@ -259,8 +279,9 @@ def apply_org(
     for team in config.teams:
         rows = {row.user_id: row for row in stored.members.get(team.key, [])}
         for position, user_id in enumerate(team.members):
-            row = rows.get(user_id) or Membership(workspace_id=workspace_id, team_key=team.key,
-                                                  user_id=user_id)
+            row = rows.get(user_id) or Membership(
+                workspace_id=workspace_id, team_key=team.key, user_id=user_id
+            )
             _set(session, row, position=position)
     wanted_objectives = {objective.key for objective in config.objectives}
     for key, row in stored.objectives.items():

@@ -6,7 +6,7 @@ from slack_bolt import App
 
 
 def register_all(app: App) -> None:
-    from handlers import checkin, home, leadership, people, strategy
+    from handlers import admin, checkin, concern, digest, home, leadership, people, strategy
 
-    for module in (checkin, leadership, people, home, strategy):
+    for module in (checkin, leadership, people, home, strategy, concern, admin, digest):
         module.register(app)

@@ -14,6 +14,7 @@ import prompts
 from bot import strategy
 from bot.home import gather
 from bot.org import load_config
+from bot.orgedit import slack_admin
 from bot.views import home as views
 from bot.views.kit import cut, escape
 
@@ -39,6 +40,8 @@ def publish_home(
 ) -> None:
     """Build and publish one person's Home tab."""
     data = gather(session, workspace_id, user_id, now)
+    if data.config is None and not data.is_admin:
+        data.is_admin = _slack_admin(client, workspace_id, user_id)  # first setup, no org yet
     raise_action, check_action = concern_actions()
     view = views.home_view(data, raise_action=raise_action, check_action=check_action)
     try:
@@ -102,3 +105,12 @@ def _list_view(
         ]
         return views.list_modal(prompts.text("home.team_map"), escape(team.name), lines)
     return None
+
+
+def _slack_admin(client: WebClient, workspace_id: str, user_id: str) -> bool:
+    """Whether Slack says this person is a workspace admin or owner (users.info)."""
+    try:
+        return slack_admin(client.users_info(user=user_id).get("user"), workspace_id)
+    except SlackApiError as error:
+        logger.warning("users.info failed: %s", error.response.get("error"))
+        return False

@@ -228,3 +228,21 @@ def test_see_all_opens_every_objective_in_a_modal(org, slack, requests):
     view = slack.of("views.open")[-1].params["view"]
     text = text_of(view)
     assert all(o["title"] in text for o in OBJECTIVES)
+
+
+def test_on_a_fresh_install_a_slack_admin_finds_the_setup_buttons_in_home(slack, requests):
+    slack.add_user("UOWNER", is_owner=True)
+    slack.add_user("UPLAIN")
+    for user in ("UOWNER", "UPLAIN"):
+        requests.event(
+            {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": "D1",
+                "tab": "home",
+                "event_ts": f"1700000000.{len(user)}",
+            }
+        )
+    owner, plain = (c.params["view"] for c in slack.of("views.publish"))
+    assert "admin_open" in action_ids(owner)
+    assert "admin_open" not in action_ids(plain)

@@ -42,15 +42,19 @@ def test_people_of_other_organisations_are_left_out(slack: FakeSlack, client: We
 def test_a_user_is_stored_with_names_email_zone_and_flags(
     session: Session, slack: FakeSlack, clock: FakeClock
 ) -> None:
-    user = slack.add_user("U01", tz="Asia/Tokyo", real_name="Top Level", email="a@example.com",
-                          is_owner=True)
+    user = slack.add_user(
+        "U01", tz="Asia/Tokyo", real_name="Top Level", email="a@example.com", is_owner=True
+    )
     user["profile"]["real_name"] = "Ada Lovelace"
     assert upsert_user(session, TEAM, user, clock()) is True
     person = queries.get_person(session=session, workspace_id=TEAM, user_id="U01")
     assert person is not None
     assert (person.name, person.real_name, person.email) == ("u01", "Ada Lovelace", "a@example.com")
     assert (person.tz, person.deleted, person.is_bot, person.is_admin) == (
-        "Asia/Tokyo", False, False, True
+        "Asia/Tokyo",
+        False,
+        False,
+        True,
     )
 
 
@@ -74,8 +78,10 @@ def test_only_a_new_zone_or_a_deactivation_counts_as_a_schedule_change(
     assert upsert_user(session, TEAM, user, clock()) is False
     assert upsert_user(session, TEAM, {**user, "real_name": "New Name"}, clock()) is False
     assert upsert_user(session, TEAM, {**user, "tz": "America/Chicago"}, clock()) is True
-    assert upsert_user(session, TEAM, {**user, "tz": "America/Chicago", "deleted": True},
-                       clock()) is True
+    assert (
+        upsert_user(session, TEAM, {**user, "tz": "America/Chicago", "deleted": True}, clock())
+        is True
+    )
 
 
 def test_a_second_sync_with_nothing_new_writes_nothing(
@@ -95,8 +101,11 @@ def test_a_second_sync_with_nothing_new_writes_nothing(
 def test_a_person_whose_zone_changed_gets_their_nudge_moved(
     engine: object, session: Session, slack: FakeSlack, client: WebClient, clock: FakeClock
 ) -> None:
-    seed_org(engine, {"teams": [{"key": "t", "name": "T", "manager": "U0M", "members": ["U01"]}]},
-             [{"user_id": "U0M", "tz": "Europe/Berlin"}, {"user_id": "U01", "tz": "Europe/Berlin"}])
+    seed_org(
+        engine,
+        {"teams": [{"key": "t", "name": "T", "manager": "U0M", "members": ["U01"]}]},
+        [{"user_id": "U0M", "tz": "Europe/Berlin"}, {"user_id": "U01", "tz": "Europe/Berlin"}],
+    )
     slack.add_user("U0M")
     member = slack.add_user("U01")
     sync_people(session, client, TEAM, clock())

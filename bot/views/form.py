@@ -1,0 +1,95 @@
+"""Modal building blocks shared by the setup modals: inputs, selects, metadata, state."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import prompts
+from bot.views.kit import Block, context, option, plain
+
+LISTED = 40  # items listed in a modal before a visible "… and N more"
+
+
+def modal(
+    title: str, blocks: list[Block], *, callback_id: str, submit: bool, meta: dict | None = None
+) -> dict[str, Any]:
+    """A modal with our title, Close/Cancel and, for forms, Save."""
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, 24),
+        "close": plain(prompts.text("admin.cancel" if submit else "admin.close"), 24),
+        "blocks": blocks,
+    }
+    if submit:
+        view["submit"] = plain(prompts.text("admin.save"), 24)
+    if meta:
+        view["private_metadata"] = json.dumps(meta)  # a key or two, far below 3,000
+    return view
+
+
+def field(
+    block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None
+) -> Block:
+    """An input block whose element answers to action id "value"."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": {**element, "action_id": "value"},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def select(choices: list[tuple[str, str]], initial: str | None) -> Block:
+    """A static_select of (text, value) pairs, with `initial` chosen when it is one of them."""
+    options = [option(text, value) for text, value in choices]
+    element: Block = {"type": "static_select", "options": options}
+    chosen = next((item for item in options if item["value"] == initial), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
+def text_input(initial: str = "", *, limit: int, multiline: bool = False) -> Block:
+    element: Block = {"type": "plain_text_input", "max_length": limit, "multiline": multiline}
+    if initial:
+        element["initial_value"] = initial[:limit]
+    return element
+
+
+def users_input(initial: list[str]) -> Block:
+    element: Block = {"type": "multi_users_select"}
+    if initial:
+        element["initial_users"] = initial
+    return element
+
+
+def listed(lines: list[Block], total: int) -> list[Block]:
+    """At most LISTED items, then a visible line saying how many more there are."""
+    if total <= LISTED:
+        return lines
+    return lines[:LISTED] + [context(prompts.text("admin.more", count=total - LISTED))]
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """The view's private_metadata as a dict ({} when absent or not ours)."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The state of one input block's element."""
+    return (values.get(block_id) or {}).get("value") or {}
+
+
+def chosen(values: dict[str, Any], block_id: str) -> str | None:
+    picked = state(values, block_id).get("selected_option") or {}
+    return picked.get("value")
