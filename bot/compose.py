@@ -84,10 +84,9 @@ def _reflection_message(
     objectives = [o for o in plan.config.objectives if not o.archived]
     if not objectives:
         raise Skip("no objectives to reflect on")
-    if row.kind == strategy.REASK:
-        last = strategy.latest(session, row.workspace_id, row.subject)
-        if last is not None and last.created_at >= row.created_at:
-            raise Skip("already reflected since the change")
+    last = strategy.latest(session, row.workspace_id, row.subject)
+    if last is not None and last.created_at >= row.created_at:
+        raise Skip("already reflected since this was planned")
     text, blocks = reflection_message(objectives, note=row.note)
     return Message(text, blocks)
 

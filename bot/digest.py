@@ -25,6 +25,7 @@ class Quote:
     name: str
     text: str
     ref: str = ""  # "checkin id:field", for Reply privately
+    with_whom: str = ""  # lead others: the names of who helped, or was helped
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,7 @@ def team_week(
                 bucket.append(Quote(row.user_id, name, text, f"{row.id}:{field_name}"))
         if row.helped_users or row.helped_text:
             others = ", ".join(names.get(u, u) for u in row.helped_users)
-            said = " — ".join(part for part in (others, row.helped_text or "") if part)
-            week.helped.append(Quote(row.user_id, name, said))
+            week.helped.append(Quote(row.user_id, name, row.helped_text or "", with_whom=others))
     reflections = latest_reflections(session, workspace_id, members)
     week.alignment, week.unconnected = alignment_map(config, reflections, names)
     return week

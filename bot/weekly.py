@@ -237,7 +237,7 @@ def suggestions(
             found.append(Suggestion("unconnected", {"team": team.week.team_name, "title": title}))
     for team in teams:
         for quote in team.week.helped[:1]:
-            found.append(Suggestion("thanks", {"name": quote.name, "text": quote.text}))
+            found.append(Suggestion("thanks", {"name": quote.name, "others": quote.with_whom}))
     for team in teams:
         if (
             team.energy

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,14 +13,13 @@ from pytest_httpserver import HTTPServer
 from slack_bolt import App
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from waitress.server import create_server
 
 from bot.app import create_app
 from bot.config import OrgConfig
 from bot.deps import Deps
 from bot.sender import Sender
-from bot.server import wsgi_app
 from bot.settings import Settings
+from bot.standin.serve import InlineExecutor, LoopbackServer
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.models import Membership, Objective, Person, Team, Workspace
@@ -44,18 +41,6 @@ class FakeClock:
     def set(self, text: str) -> datetime:
         self.now = datetime.fromisoformat(text).astimezone(UTC)
         return self.now
-
-
-class InlineExecutor(Executor):
-    """Runs a listener to its end before Bolt answers, so a test sees everything it did."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # noqa: BLE001 - handed back to Bolt as Slack's would be
-            future.set_exception(error)
-        return future
 
 
 @pytest.fixture
@@ -113,28 +98,9 @@ def app(deps: Deps) -> App:
 @pytest.fixture
 def requests(app: App, slack: FakeSlack) -> Iterator[SlackRequests]:
     """Signed requests posted to the app served by waitress on a loopback port."""
-    server = create_server(
-        wsgi_app(app), host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.05
-    )
-    stopping = threading.Event()
-
-    def serve() -> None:
-        try:
-            server.run()
-        except OSError:
-            if not stopping.is_set():  # closing the sockets under select() is expected
-                raise
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    port = server.effective_port
-    yield SlackRequests(
-        f"http://127.0.0.1:{port}/slack/events", team_id=TEAM, response_url=slack.response_url
-    )
-    stopping.set()
-    server.task_dispatcher.shutdown(timeout=5)  # let answering threads finish first
-    server.close()
-    thread.join(timeout=5)
+    server = LoopbackServer(app)
+    yield SlackRequests(server.url, team_id=TEAM, response_url=slack.response_url)
+    server.stop()
 
 
 @pytest.fixture

@@ -150,7 +150,7 @@ def test_a_realistic_week_reads_as_leadership_with_quotes_and_team_figures(week)
     assert "“Latency under 100 ms in Frankfurt” — Ben" in text
     assert "• *Keep customers* — nobody connects their role to it yet" in text
     assert "“Legal review” — Ana _(blocking for 2 weeks)_" in text
-    assert "“Ben — pairing” — Ana" in text  # lead others: who helped whom
+    assert "Ana ↔ Ben — “pairing”" in text  # lead others: who helped whom
     assert "Conversations worth having" in text
     assert "Ana* has been blocked for 2 weeks" in text
     assert "Teams under Platform" in text and "*Mobile*: 0 of 0" in text

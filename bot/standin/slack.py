@@ -1,4 +1,4 @@
-"""A local stand-in for the Slack Web API over real HTTP, recording every call."""
+"""A local stand-in for the Slack Web API over real HTTP (pytest-httpserver), recording calls."""
 
 from __future__ import annotations
 

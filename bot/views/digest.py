@@ -30,6 +30,15 @@ def quote_line(quote: Quote, *, with_name: bool = True) -> str:
     return f"“{words}” — {escape(quote.name)}" if with_name else f"“{words}”"
 
 
+def helped_line(quote: Quote, *, with_name: bool = True) -> str:
+    """Who helped whom: "Ana ↔ Ben — “pairing on refunds”" (names and words escaped)."""
+    who = escape(quote.name) if with_name else ""
+    if quote.with_whom:
+        who = f"{who} ↔ {escape(quote.with_whom)}" if who else f"↔ {escape(quote.with_whom)}"
+    words = quote_line(quote, with_name=False) if quote.text.strip() else ""
+    return " — ".join(part for part in (who, words) if part)
+
+
 def lines_sections(title: str, lines: list[str]) -> list[Block]:
     """A titled list split over as many sections as Slack's 3,000 characters need."""
     blocks: list[Block] = []
@@ -63,18 +72,18 @@ def about_blocks(week: TeamWeek) -> list[Block]:
         ("digest.wins", week.wins),
         ("digest.blockers", week.blockers),
         ("digest.learned", week.learned),
-        ("digest.helped", week.helped),
     )
     blocks: list[Block] = []
     for key, quotes in sections:
         if quotes:
-            blocks += lines_sections(
-                prompts.text(key), [quote_line(q, with_name=False) for q in quotes]
-            )
+            lines = [quote_line(q, with_name=False) for q in quotes]
+            blocks += lines_sections(prompts.text(key), lines)
+    if week.helped:
+        lines = [helped_line(q, with_name=False) for q in week.helped]
+        blocks += lines_sections(prompts.text("digest.helped"), lines)
     if week.alignment:
-        blocks += lines_sections(
-            prompts.text("digest.alignment"), alignment_lines(week.alignment, with_names=False)
-        )
+        lines = alignment_lines(week.alignment, with_names=False)
+        blocks += lines_sections(prompts.text("digest.alignment"), lines)
     return blocks
 
 
@@ -168,7 +177,7 @@ def team_blocks(team: TeamDigest, min_group: int, *, preview: bool = False) -> l
             )
         if week.helped:
             blocks += lines_sections(
-                prompts.text("digest.helped"), [quote_line(q) for q in week.helped]
+                prompts.text("digest.helped"), [helped_line(q) for q in week.helped]
             )
     if team.subteams:
         lines = [

@@ -1,0 +1,5 @@
+"""The fake Slack Web API lives in the package (the demo uses it too)."""
+
+from bot.standin.slack import Call, FakeSlack
+
+__all__ = ["Call", "FakeSlack"]

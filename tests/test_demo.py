@@ -1,0 +1,31 @@
+"""`python -m bot demo` plays a week against the stand-in Slack and prints the digests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def test_the_demo_plays_a_week_and_prints_each_digest_leaving_no_files(tmp_path):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TMPDIR": str(tmp_path)}
+    work = tmp_path / "work"
+    work.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "YOUR WEEK IN LEADERSHIP — 2026-W49" in out  # the manager's digest, as text
+    assert "LEADERSHIP DIGEST — 2026-W49" in out
+    assert "Participation:* 5 of 6 checked in" in out
+    assert "Your check-in for 2026-W49 is still open" in out  # a reminder went out
+    assert "Cem skips this week" in out and "reflects on eu-launch" in out
+    assert "Our planning meetings run long" in out  # the concern reached its digest
+    assert "ends with a written decision" in out  # and its reply reached the writer
+    assert list(work.iterdir()) == [] and list(tmp_path.iterdir()) == [work]
