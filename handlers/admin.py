@@ -20,8 +20,8 @@ from bot.org import load_config
 from bot.orgapply import apply_config
 from bot.views import admin as views
 from bot.views import admin_schedule as schedule_views
-from bot.views.form import metadata
 from bot.views.home import ADMIN
+from bot.views.kit import metadata
 from handlers.home import publish_home
 from storage import queries
 

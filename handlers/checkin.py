@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 
@@ -16,7 +15,7 @@ from bot.checkins import Window
 from bot.deps import Deps
 from bot.org import Plan, plan_for
 from bot.views import checkin as views
-from bot.views.kit import slack_date
+from bot.views.kit import metadata, slack_date
 from handlers.home import publish_home
 from storage import queries
 from storage.models import Checkin
@@ -164,7 +163,7 @@ def submit_checkin(
 ) -> None:
     deps = _deps(context)
     now = deps.clock()
-    meta = _metadata(view)
+    meta = metadata(view)
     label = str(meta.get("period", ""))
     answer = views.read_submission(view.get("state", {}).get("values", {}))
     with Session(deps.engine) as session:
@@ -193,12 +192,16 @@ def submit_checkin(
         publish_home(client, session, context.team_id, context.user_id, now)
 
 
-def _metadata(view: dict) -> dict:
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
+def _open_plan(
+    session: Session, context: BoltContext, respond: Respond, label: str, now: datetime
+) -> Plan | None:
+    """The person's plan while `label` is open; otherwise say kindly that it has closed."""
+    plan = plan_for(session, context.team_id, context.user_id)
+    if plan is None or _window_or_none(plan, label, now) is not Window.OPEN:
+        text = prompts.text("checkin.edit_locked", week=label)
+        respond(text=text, response_type="ephemeral", replace_original=False)
+        return None
+    return plan
 
 
 def skip_week(
@@ -209,13 +212,8 @@ def skip_week(
     now = deps.clock()
     label = body["actions"][0].get("value", "")
     with Session(deps.engine) as session:
-        plan = plan_for(session, context.team_id, context.user_id)
-        if plan is None or _window_or_none(plan, label, now) is not Window.OPEN:
-            respond(
-                text=prompts.text("checkin.edit_locked", week=label),
-                response_type="ephemeral",
-                replace_original=False,
-            )
+        plan = _open_plan(session, context, respond, label, now)
+        if plan is None:
             return
         checkins.record_skip(session, plan, label, now)
         refresh_messages(session, client, plan, label, now)
@@ -228,13 +226,8 @@ def remind_later(ack: Ack, body: dict, context: BoltContext, respond: Respond) -
     now = deps.clock()
     label = body["actions"][0].get("value", "")
     with Session(deps.engine) as session:
-        plan = plan_for(session, context.team_id, context.user_id)
-        if plan is None or _window_or_none(plan, label, now) is not Window.OPEN:
-            respond(
-                text=prompts.text("checkin.edit_locked", week=label),
-                response_type="ephemeral",
-                replace_original=False,
-            )
+        plan = _open_plan(session, context, respond, label, now)
+        if plan is None:
             return
         due = checkins.snooze(session, plan, label, now)
         closes = slack_date(checkins.period_of(plan, label).closes_at, plan.zone)

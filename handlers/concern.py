@@ -27,6 +27,7 @@ from bot.org import load_config
 from bot.throttle import CONCERNS_PER_DAY, FOLLOWUPS_PER_DAY, Limits
 from bot.views import concern as views
 from bot.views import concern_thread
+from bot.views.kit import metadata
 from handlers import concern_answer
 from storage import queries
 from storage.models import Concern
@@ -103,7 +104,7 @@ def submit_concern(ack: Ack, context: BoltContext, view: dict) -> None:
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack(**_send(context, draft, reviewed=views.metadata(view).get("reviewed")))
+    ack(**_send(context, draft, reviewed=metadata(view).get("reviewed")))
 
 
 def _send(context: BoltContext, draft: concerns.Draft, *, reviewed: str | None) -> Response:
@@ -207,7 +208,7 @@ def submit_followup(ack: Ack, context: BoltContext, view: dict) -> None:
         too_long = _t("compose.too_long", limit=concerns.NOTE_LIMIT, length=len(text))
         ack(**_errors("followup", too_long))
         return
-    ack(**_follow_up(context, str(views.metadata(view).get("code", "")), text))
+    ack(**_follow_up(context, str(metadata(view).get("code", "")), text))
 
 
 def _follow_up(context: BoltContext, code: str, text: str) -> Response:
@@ -248,7 +249,7 @@ def withdraw_concern(ack: Ack, body: dict, client: WebClient, context: BoltConte
     ack()
     deps = _deps(context)
     now = deps.clock()
-    code = str(views.metadata(body.get("view") or {}).get("code", ""))
+    code = str(metadata(body.get("view") or {}).get("code", ""))
     with Session(deps.engine) as session:
         config = load_config(session, context.team_id)
         concern = concerns.find(session, workspace_id=context.team_id, code=code)

@@ -18,6 +18,7 @@ from bot.deps import Deps
 from bot.org import load_config
 from bot.views import concern as views
 from bot.views import concern_answer as answer_views
+from bot.views.kit import metadata
 from storage.models import Concern
 
 
@@ -100,7 +101,7 @@ def _answer(context: BoltContext, view: dict, block_id: str) -> dict[str, Any]:
         )
         return {"response_action": "errors", "errors": {block_id: error}}
     with Session(deps.engine) as session:
-        concern = _answerable(session, context, views.metadata(view).get("concern"))
+        concern = _answerable(session, context, metadata(view).get("concern"))
         if concern is None:
             return {"response_action": "errors", "errors": {block_id: _t("answer.not_yours")}}
         if block_id == "reply":

@@ -8,7 +8,6 @@ import prompts
 from bot.config import ObjectiveSpec, OrgConfig, TeamSpec
 from bot.views.form import (
     chosen,
-    field,
     listed,
     modal,
     select,
@@ -17,6 +16,7 @@ from bot.views.form import (
     users_input,
 )
 from bot.views.kit import Block, actions, button, context, cut, escape, option, section
+from bot.views.kit import input_block as field
 
 OBJECTIVES = "admin_objectives"
 OBJECTIVE_ADD = "admin_objective_add"

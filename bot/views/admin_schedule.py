@@ -8,8 +8,9 @@ from typing import Any
 import prompts
 from bot.config import WEEKDAYS, OrgConfig, Schedule, format_duration, parse_duration
 from bot.views.admin import Loc
-from bot.views.form import chosen, field, modal, select, state, text_input
+from bot.views.form import chosen, modal, select, state, text_input
 from bot.views.kit import Block, context, escape, option, section
+from bot.views.kit import input_block as field
 
 SCHEDULE = "admin_schedule"  # private_metadata {"team": key} for a team's own schedule
 REMINDERS = ("1h", "2h", "4h", "8h", "1d")

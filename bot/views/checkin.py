@@ -14,9 +14,11 @@ from bot.views.kit import (
     context,
     cut,
     escape,
+    input_block,
     option,
     plain,
     section,
+    text_element,
 )
 
 OPEN = "checkin_open"
@@ -84,30 +86,11 @@ def skipped_message(week: str) -> tuple[str, list[Block]]:
 
 
 def _text_input(
-    block_id: str,
-    label: str,
-    initial: str | None,
-    *,
-    placeholder: str | None = None,
-    multiline: bool = True,
+    block_id: str, label: str, initial: str | None, *, placeholder: str | None = None
 ) -> Block:
-    element: Block = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "multiline": multiline,
-        "max_length": ANSWER_LIMIT,
-    }
-    if initial:
-        element["initial_value"] = cut(initial, ANSWER_LIMIT)
-    if placeholder:
-        element["placeholder"] = plain(placeholder)
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": True,
-        "label": plain(label, 2000),
-        "element": element,
-    }
+    """An optional answer of at most ANSWER_LIMIT characters."""
+    element = text_element(initial, ANSWER_LIMIT, placeholder)
+    return input_block(block_id, label, element, optional=True)
 
 
 def checkin_modal(

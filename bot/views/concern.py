@@ -29,9 +29,11 @@ from bot.views.kit import (
     cut,
     divider,
     escape,
+    input_block,
     option,
     plain,
     section,
+    text_element,
 )
 
 RAISE = "concern_raise"  # App Home: "Raise a concern anonymously"
@@ -84,14 +86,6 @@ def audience_name(described: Described) -> str:
     return t("audience.team", manager=escape(described.manager), team=escape(described.team or ""))
 
 
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
 def modal(callback_id: str, title: str, blocks: list[Block], **extra: Any) -> dict[str, Any]:
     view: dict[str, Any] = {
         "type": "modal",
@@ -104,30 +98,6 @@ def modal(callback_id: str, title: str, blocks: list[Block], **extra: Any) -> di
         view["submit"] = plain(extra.pop("submit"), 24)
     view["private_metadata"] = json.dumps(extra.pop("meta", {}))
     return view
-
-
-def input_block(block_id: str, label: str, element: Block, *, optional: bool = False) -> Block:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": plain(label, 2000),
-        "element": element,
-    }
-
-
-def text_element(initial: str | None, limit: int, placeholder: str | None = None) -> Block:
-    element: Block = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "multiline": True,
-        "max_length": limit,
-    }
-    if initial:
-        element["initial_value"] = cut(initial, limit)
-    if placeholder:
-        element["placeholder"] = plain(placeholder)
-    return element
 
 
 def _select(options: list[Block], chosen: str | None, placeholder: str) -> Block:

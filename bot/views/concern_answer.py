@@ -9,15 +9,23 @@ from bot.views.concern import (
     SET_STATUS,
     WHY_MODAL,
     day_text,
-    input_block,
     modal,
     said,
     said_sections,
     status_label,
     t,
+)
+from bot.views.kit import (
+    Block,
+    actions,
+    button,
+    context,
+    input_block,
+    option,
+    plain,
+    section,
     text_element,
 )
-from bot.views.kit import Block, actions, button, context, option, plain, section
 from storage.models import Concern, ConcernNote
 
 

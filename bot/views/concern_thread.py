@@ -7,15 +7,24 @@ from bot.views.concern import (
     THREAD,
     WITHDRAW,
     day_text,
-    input_block,
     modal,
     said,
     said_sections,
     status_label,
     t,
+)
+from bot.views.kit import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    input_block,
+    plain,
+    section,
     text_element,
 )
-from bot.views.kit import Block, actions, button, context, divider, escape, plain, section
 from storage.models import Concern, ConcernNote
 
 SHOWN_NOTES = 30

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import prompts
-from bot.views.kit import Block, context, option, plain
+from bot.views.kit import Block, context, option, plain, text_element
 
 LISTED = 40  # items listed in a modal before a visible "… and N more"
 
@@ -29,22 +29,6 @@ def modal(
     return view
 
 
-def field(
-    block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None
-) -> Block:
-    """An input block whose element answers to action id "value"."""
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": {**element, "action_id": "value"},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
 def select(choices: list[tuple[str, str]], initial: str | None) -> Block:
     """A static_select of (text, value) pairs, with `initial` chosen when it is one of them."""
     options = [option(text, value) for text, value in choices]
@@ -56,10 +40,7 @@ def select(choices: list[tuple[str, str]], initial: str | None) -> Block:
 
 
 def text_input(initial: str = "", *, limit: int, multiline: bool = False) -> Block:
-    element: Block = {"type": "plain_text_input", "max_length": limit, "multiline": multiline}
-    if initial:
-        element["initial_value"] = initial[:limit]
-    return element
+    return text_element(initial, limit, multiline=multiline)
 
 
 def users_input(initial: list[str]) -> Block:
@@ -74,15 +55,6 @@ def listed(lines: list[Block], total: int) -> list[Block]:
     if total <= LISTED:
         return lines
     return lines[:LISTED] + [context(prompts.text("admin.more", count=total - LISTED))]
-
-
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    """The view's private_metadata as a dict ({} when absent or not ours)."""
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 def state(values: dict[str, Any], block_id: str) -> dict[str, Any]:

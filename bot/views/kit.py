@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -83,3 +84,40 @@ def slack_date(when: datetime, zone: ZoneInfo) -> str:
 def local_text(when: datetime, zone: ZoneInfo) -> str:
     """A plain date in `zone`, for plain_text fields where Slack's date token is not rendered."""
     return when.astimezone(zone).strftime("%a %d %b, %H:%M")
+
+
+def text_element(
+    initial: str | None, limit: int, placeholder: str | None = None, *, multiline: bool = True
+) -> Block:
+    """A plain_text_input of at most `limit` characters, pre-filled with `initial`."""
+    element: Block = {"type": "plain_text_input", "multiline": multiline, "max_length": limit}
+    if initial:
+        element["initial_value"] = cut(initial, limit)
+    if placeholder:
+        element["placeholder"] = plain(placeholder)
+    return element
+
+
+def input_block(
+    block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None
+) -> Block:
+    """An input block whose element answers to action id "value"."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": plain(label, 2000),
+        "element": {**element, "action_id": "value"},
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """The view's private_metadata as a dict ({} when absent or not ours)."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}

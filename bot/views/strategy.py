@@ -8,7 +8,19 @@ from typing import Any
 
 import prompts
 from bot.config import ObjectiveSpec
-from bot.views.kit import Block, actions, button, context, cut, escape, option, plain, section
+from bot.views.kit import (
+    Block,
+    actions,
+    button,
+    context,
+    cut,
+    escape,
+    input_block,
+    option,
+    plain,
+    section,
+    text_element,
+)
 
 OPEN = "strategy_open"
 MODAL = "strategy_modal"
@@ -67,21 +79,7 @@ class ReflectionAnswer:
 
 
 def _text(block_id: str, label: str, *, optional: bool, initial: str | None = None) -> Block:
-    element: Block = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "multiline": True,
-        "max_length": TEXT_LIMIT,
-    }
-    if initial:
-        element["initial_value"] = cut(initial, TEXT_LIMIT)
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": plain(label, 2000),
-        "element": element,
-    }
+    return input_block(block_id, label, text_element(initial, TEXT_LIMIT), optional=optional)
 
 
 def reflection_modal(
