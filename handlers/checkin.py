@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from bot.checkins import Window
 from bot.deps import Deps
 from bot.org import Plan, plan_for
 from bot.views import checkin as views
-from bot.views.kit import metadata, slack_date
+from bot.views.kit import metadata, notice_modal, slack_date
 from handlers.home import publish_home
 from storage import queries
 from storage.models import Checkin
@@ -86,11 +87,7 @@ def _open(
     with Session(deps.engine) as session:
         plan = plan_for(session, context.team_id, context.user_id)
         if plan is None:
-            respond(
-                text=prompts.text("checkin.not_in_team"),
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            tell(body, client, respond, prompts.text("checkin.not_in_team"))
             return
         state = _window_or_none(plan, label, now)
         existing = queries.get_checkin(
@@ -99,10 +96,20 @@ def _open(
         answered = existing is not None and existing.status == "answered"
         refusal = _refusal(plan, label, state, answered=answered, editing=editing, now=now)
         if refusal:
-            respond(text=refusal, response_type="ephemeral", replace_original=False)
+            tell(body, client, respond, refusal)
             return
         view = _modal(session, plan, label, existing, late=state is Window.LATE)
+    if (body.get("view") or {}).get("type") == "home":
+        view["private_metadata"] = json.dumps({**metadata(view), "home": True})
     client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def tell(body: dict, client: WebClient, respond: Respond, text: str) -> None:
+    """A kind word where the click came from: ephemeral in a DM, a small modal from App Home."""
+    if body.get("response_url") or body.get("response_urls"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=notice_modal(text))
 
 
 def _window_or_none(plan: Plan, label: str, now: datetime) -> Window | None:
@@ -186,10 +193,11 @@ def submit_checkin(
         if errors:
             ack(response_action="errors", errors=errors)
             return
+        ack()  # the answer is valid: the modal closes now; storing it is the listener's work
         checkins.record_answer(session, plan, label, answer, late=state is Window.LATE, now=now)
-        ack()
         refresh_messages(session, client, plan, label, now)
-        publish_home(client, session, context.team_id, context.user_id, now)
+        if meta.get("home"):  # opened from App Home, which shows the new state at once
+            publish_home(client, session, context.team_id, context.user_id, now)
 
 
 def _open_plan(
@@ -217,7 +225,6 @@ def skip_week(
             return
         checkins.record_skip(session, plan, label, now)
         refresh_messages(session, client, plan, label, now)
-        publish_home(client, session, context.team_id, context.user_id, now)
 
 
 def remind_later(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:

@@ -37,10 +37,12 @@ def open_reflection(
             return
         view = reflection_view(session, plan)
     container = body.get("container") or {}
-    if container.get("type") == "message":
-        meta = json.loads(view["private_metadata"])
+    meta = json.loads(view["private_metadata"])
+    if container.get("type") == "message":  # the DM turns into a thank-you once answered
         meta.update(channel=container.get("channel_id"), ts=container.get("message_ts"))
-        view["private_metadata"] = json.dumps(meta)
+    if (body.get("view") or {}).get("type") == "home":  # Home shows the new words at once
+        meta.update(home=True)
+    view["private_metadata"] = json.dumps(meta)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -97,4 +99,7 @@ def submit_reflection(ack: Ack, client: WebClient, context: BoltContext, view: d
             client.chat_update(
                 channel=meta["channel"], ts=meta["ts"], text=thanks, blocks=[section(thanks)]
             )
-        publish_home(client, session, plan.person.workspace_id, plan.person.user_id, deps.clock())
+        if meta.get("home"):
+            publish_home(
+                client, session, plan.person.workspace_id, plan.person.user_id, deps.clock()
+            )

@@ -119,7 +119,9 @@ def test_reflection_dm_lists_objectives_and_the_modal_stores_the_answer(
         row = session.exec(select(Reflection)).one()
     assert row.user_id == "U1" and row.objective_keys == ["eu-launch"]
     assert row.how == "I build the EU payment rails" and row.phrasing == 0
-    assert slack.of("views.publish")[-1].params["user_id"] == "U1"
+    [thanks] = slack.of("chat.update")  # the DM turns into a thank-you
+    assert thanks.params["ts"] == "1700000000.000001" and "saved" in thanks.params["text"]
+    assert slack.of("views.publish") == []  # Home is rebuilt when opened, not from a DM
 
 
 def test_phrasing_rotates_and_the_last_progress_is_quoted_back(org, engine, clock, slack, requests):

@@ -121,3 +121,13 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return meta if isinstance(meta, dict) else {}
+
+
+def notice_modal(text: str, title: str = "leadbot") -> dict[str, Any]:
+    """A small modal that only says something (where there is no channel to answer in)."""
+    return {
+        "type": "modal",
+        "title": plain(title, 24),
+        "close": plain("OK", 24),
+        "blocks": [section(text)],
+    }
