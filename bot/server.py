@@ -1,28 +1,124 @@
-"""Serving the app: HTTP (waitress, a production WSGI server) or Socket Mode."""
+"""Serving the app: HTTP (waitress, a production WSGI server) or Socket Mode.
+
+Over HTTP every request gets an id (logged with each line it causes, and answered as
+`X-Request-Id`), and hostile input is refused here, before Bolt parses it (bot/guard.py):
+an oversized body with 413; a wrong content type, an undecodable or non-object body, or an
+envelope of the wrong shape with 400; a malformed signature header with 401. A bad or stale
+signature gets Bolt's own 401. No response ever carries a stack trace.
+"""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+import re
+import sys
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.guard import Refused, check_headers, parse
+from bot.logs import REQUEST_ID
+
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; anything larger is refused
+EVENTS = "/slack/events"
+_GIVEN_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")  # a proxy's X-Request-Id is kept if it is sane
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
 
 
-def wsgi_app(app: App) -> Callable[[dict[str, Any], Callable], Iterable[bytes]]:
-    """`POST /slack/events` to Bolt, `GET /healthz` answered here."""
-    slack = SlackRequestHandler(app, path="/slack/events")
+def request_id(environ: Environ) -> str:
+    """The proxy's request id when it looks like one, else a new one."""
+    given = environ.get("HTTP_X_REQUEST_ID", "")
+    return given if _GIVEN_ID.fullmatch(given) else uuid.uuid4().hex[:16]
 
-    def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])
+
+def _answer(start: StartResponse, status: int, body: dict[str, str]) -> list[bytes]:
+    data = json.dumps(body).encode()
+    reason = {400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}.get(status, "")
+    start(f"{status} {reason}".rstrip(), [("Content-Type", "application/json")])
+    return [data]
+
+
+def _read_body(environ: Environ) -> bytes:
+    """The whole body, at most MAX_BODY bytes; Refused(413) when it is larger."""
+    length_text = environ.get("CONTENT_LENGTH") or ""
+    if length_text.isdigit() and int(length_text) > MAX_BODY:
+        raise Refused(413, "the body is too large")
+    wanted = int(length_text) if length_text.isdigit() else MAX_BODY + 1
+    body = environ["wsgi.input"].read(wanted) if "wsgi.input" in environ else b""
+    if len(body) > MAX_BODY:
+        raise Refused(413, "the body is too large")
+    return body
+
+
+def _headers(environ: Environ) -> dict[str, str]:
+    return {
+        key[5:].lower().replace("_", "-"): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+
+
+def _events(slack: SlackRequestHandler, environ: Environ, start: StartResponse) -> Iterable[bytes]:
+    """Check a POST to /slack/events, then hand Bolt the body it was checked with."""
+    try:
+        body = _read_body(environ)
+        check_headers(_headers(environ))
+        parse(environ.get("CONTENT_TYPE") or "", body)
+    except Refused as refused:
+        logger.info("refused a request to %s: %s (%s)", EVENTS, refused.status, refused.reason)
+        return _answer(start, refused.status, {"error": refused.reason})
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return slack(environ, start)
+
+
+def wsgi_app(app: App) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+    """`POST /slack/events` (and in OAuth mode the install pages) to Bolt, `GET /healthz` here."""
+    slack = SlackRequestHandler(app, path=EVENTS)
+
+    def route(environ: Environ, start: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/healthz":
+            start("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
-        return slack(environ, start_response)
+        if path == EVENTS and method == "POST":
+            return _events(slack, environ, start)
+        return slack(environ, start)  # OAuth's GET pages; anything else is Bolt's 404
+
+    def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        rid = request_id(environ)
+        token = REQUEST_ID.set(rid)
+        began, status = time.monotonic(), ["-"]
+
+        def start(code: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            status[0] = code.split(" ", 1)[0]
+            return start_response(code, [*headers, ("X-Request-Id", rid)], exc_info)
+
+        try:
+            return list(route(environ, start))  # while the request id is set
+        except Exception:  # noqa: BLE001 - logged with its traceback; the caller gets no trace
+            logger.exception("request to %s failed", environ.get("PATH_INFO"))
+            start("500 Internal Server Error", [("Content-Type", "text/plain")], sys.exc_info())
+            return [b"Internal Server Error"]
+        finally:
+            took = (time.monotonic() - began) * 1000
+            logger.info(
+                "%s %s %s (%.0f ms)",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                status[0],
+                took,
+            )
+            REQUEST_ID.reset(token)
 
     return application
 
@@ -31,7 +127,7 @@ def serve_http(app: App, port: int) -> None:
     """Block serving HTTP on `port` with waitress."""
     from waitress import serve
 
-    logger.info("serving HTTP on port %s (POST /slack/events, GET /healthz)", port)
+    logger.info("serving HTTP on port %s (POST %s, GET /healthz)", port, EVENTS)
     serve(
         wsgi_app(app),
         host="0.0.0.0",

@@ -6,7 +6,19 @@ from slack_bolt import App
 
 
 def register_all(app: App) -> None:
-    from handlers import admin, checkin, concern, digest, home, leadership, people, strategy
+    from handlers import (
+        admin,
+        checkin,
+        concern,
+        digest,
+        home,
+        leadership,
+        lifecycle,
+        people,
+        strategy,
+        yourdata,
+    )
 
-    for module in (checkin, leadership, people, home, strategy, concern, admin, digest):
+    modules = (checkin, leadership, people, home, strategy, concern, admin, digest)
+    for module in (*modules, lifecycle, yourdata):
         module.register(app)

@@ -1,4 +1,4 @@
-"""`/leadership`: help, pause, resume, and a manager's digest of the week so far."""
+"""`/leadership`: help, pause, resume, a manager's digest of the week so far, and your data."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.pause import PauseError, pause_end
 from bot.schedule import upcoming_period
 from bot.views.digest import split_messages
 from bot.views.kit import escape, slack_date
+from handlers import yourdata
 from storage import queries
 
 
@@ -24,7 +25,11 @@ def register(app: App) -> None:
 def leadership_command(ack: Ack, command: dict, context: BoltContext, respond: Respond) -> None:
     ack()
     word, _, rest = (command.get("text") or "").strip().partition(" ")
+    if word.lower() == "forget-me":
+        yourdata.open_forget(context.client, command["trigger_id"])
+        return
     actions = {"pause": pause, "resume": resume, "digest": digest, "help": None, "": None}
+    actions["export"] = yourdata.export_mine
     action = actions.get(word.lower(), "unknown")
     if action is None:
         respond(text=prompts.text("leadership.help"), response_type="ephemeral")

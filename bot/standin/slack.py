@@ -37,9 +37,11 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
+        self._files: dict[str, str] = {}  # file id → name, for uploads
         self._lock = threading.Lock()
         self.server.expect_request(re.compile(r"^/api/.+")).respond_with_handler(self._answer)
         self.server.expect_request(re.compile(r"^/response/.+")).respond_with_handler(self._respond)
+        self.server.expect_request(re.compile(r"^/upload/.+")).respond_with_handler(self._upload)
 
     @property
     def url(self) -> str:
@@ -77,6 +79,19 @@ class FakeSlack:
                 Call("response_url", json.loads(request.get_data(as_text=True)), None)
             )
         return Response("ok", content_type="text/plain")
+
+    def uploads(self) -> dict[str, bytes]:
+        """Files uploaded through files_upload_v2, by file name."""
+        names = {c.params["file_id"]: c.params["filename"] for c in self.of("upload")}
+        return {names[c.params["file_id"]]: c.params["content"] for c in self.of("upload")}
+
+    def _upload(self, request: Request) -> Response:
+        file_id = request.path.rsplit("/", 1)[-1]
+        filename = self._files.get(file_id, "")
+        params = {"file_id": file_id, "filename": filename, "content": request.get_data()}
+        with self._lock:
+            self.calls.append(Call("upload", params, None))
+        return Response(f"OK - {len(params['content'])}", content_type="text/plain")
 
     def _answer(self, request: Request) -> Response:
         method = request.path.removeprefix("/api/")
@@ -138,6 +153,20 @@ class FakeSlack:
                 if user["id"] == params.get("user"):
                     return {"ok": True, "user": user}
             return {"ok": False, "error": "user_not_found"}
+        if method == "conversations.open":
+            user = str(params.get("users", "")).split(",")[0]
+            return {"ok": True, "channel": {"id": "D" + user[1:] if user else "D0"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self._files) + 1:06d}"
+            self._files[file_id] = str(params.get("filename", ""))
+            return {
+                "ok": True,
+                "file_id": file_id,
+                "upload_url": self.server.url_for(f"/upload/{file_id}"),
+            }
+        if method == "files.completeUploadExternal":
+            files = json.loads(params.get("files") or "[]")
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             return {"ok": True, "view": {"id": "V0001", **(params.get("view") or {})}}
         return {"ok": True}

@@ -1,0 +1,73 @@
+"""Forget me: erase a person's check-ins and reflections, and their name in others' answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot import checkins, strategy
+from storage import queries
+from storage.models import Checkin, Reflection
+
+# "Stop my check-ins" pauses until a date nobody reaches; `/leadership resume` undoes it.
+FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    checkins: int
+    reflections: int
+    mentions: int  # others' check-ins that named them under "who helped whom"
+    cancelled: int  # messages to them not sent yet
+
+
+def forget_person(
+    session: Session, workspace_id: str, user_id: str, now: datetime, *, stop: bool
+) -> Forgotten:
+    """Erase what the person wrote and where others named them; with `stop`, no more nudges.
+
+    Digests are built when they are sent, so none sent from now on shows any of it. Commits.
+    """
+    erased = session.execute(
+        sa.delete(Checkin).where(
+            col(Checkin.workspace_id) == workspace_id, col(Checkin.user_id) == user_id
+        ),
+        execution_options={"preserve_rowcount": True},
+    ).rowcount
+    reflections = session.execute(
+        sa.delete(Reflection).where(
+            col(Reflection.workspace_id) == workspace_id, col(Reflection.user_id) == user_id
+        ),
+        execution_options={"preserve_rowcount": True},
+    ).rowcount
+    mentions = _unmention(session, workspace_id, user_id)
+    kinds = [checkins.REMINDER, *checkins.SNOOZES]  # "you haven't checked in" makes no sense now
+    if stop:
+        kinds += [checkins.NUDGE, *strategy.KINDS]
+        person = queries.get_person(session=session, workspace_id=workspace_id, user_id=user_id)
+        if person is not None:
+            person.paused_until = FOREVER
+            session.add(person)
+    cancelled = queries.cancel_pending(
+        session=session, workspace_id=workspace_id, subjects=[user_id], kinds=kinds
+    )
+    session.commit()
+    return Forgotten(max(erased or 0, 0), max(reflections or 0, 0), mentions, cancelled)
+
+
+def _unmention(session: Session, workspace_id: str, user_id: str) -> int:
+    """Take the person out of others' "who helped whom"; how many answers named them."""
+    # A text match narrows the rows on every database; the list itself decides.
+    named = sa.cast(col(Checkin.helped_users), sa.String).like(f'%"{user_id}"%')
+    rows = session.exec(select(Checkin).where(Checkin.workspace_id == workspace_id, named))
+    changed = 0
+    for row in rows:
+        helped = [other for other in row.helped_users or [] if other != user_id]
+        if helped != list(row.helped_users or []):
+            row.helped_users = helped
+            session.add(row)
+            changed += 1
+    return changed

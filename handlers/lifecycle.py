@@ -1,0 +1,67 @@
+"""`app_uninstalled` and `tokens_revoked`: stop sending for the workspace and drop its tokens."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt import Ack, App, BoltContext
+from sqlmodel import Session
+
+from bot import lifecycle
+from bot.deps import Deps
+from bot.oauth import installation_store
+
+logger = logging.getLogger(__name__)
+
+
+STOPPING = ("app_uninstalled", "tokens_revoked")
+
+
+def register(app: App) -> None:
+    app.middleware(resume_if_back)
+    app.event("app_uninstalled")(app_uninstalled)
+    app.event("tokens_revoked")(tokens_revoked)
+
+
+def resume_if_back(body: dict, context: BoltContext, next: Callable[[], None]) -> None:
+    """A verified request from an uninstalled workspace means it installed leadbot again
+    (with SLACK_BOT_TOKEN there is no OAuth redirect to tell us): resume it. One short
+    transaction, ended before `next()`, and only when the workspace is marked."""
+    deps: Deps = context["deps"]
+    event = body.get("event")
+    kind = event.get("type") if isinstance(event, dict) else None
+    if context.team_id and kind not in STOPPING:
+        with Session(deps.engine) as session:
+            marked = lifecycle.is_uninstalled(session, context.team_id)
+        if marked:
+            lifecycle.reinstalled(deps.engine, context.team_id, deps.clock())
+    next()
+
+
+def app_uninstalled(ack: Ack, context: BoltContext) -> None:
+    ack()
+    stop_workspace(context)
+
+
+def tokens_revoked(ack: Ack, event: dict, context: BoltContext) -> None:
+    """Without its bot token leadbot can do nothing in the workspace: the same as uninstalled.
+
+    Revoked user tokens change nothing: leadbot asks for none.
+    """
+    ack()
+    tokens = event.get("tokens")
+    if isinstance(tokens, dict) and tokens.get("bot"):
+        stop_workspace(context)
+
+
+def stop_workspace(context: BoltContext) -> None:
+    """Cancel everything pending, mark the workspace, and delete its stored tokens (OAuth)."""
+    deps: Deps = context["deps"]
+    workspace_id = context.team_id
+    if not workspace_id:
+        return
+    lifecycle.uninstall(deps.engine, workspace_id, deps.clock())
+    if deps.settings.oauth:
+        store = installation_store(deps.settings, deps.engine)
+        store.delete_all(enterprise_id=context.enterprise_id, team_id=workspace_id)

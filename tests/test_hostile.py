@@ -1,0 +1,262 @@
+"""Hostile input over real HTTP: refused with a 4xx, no listener run, never a stack trace."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import time
+import urllib.request
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.server import MAX_BODY
+from tests.conftest import TEAM, seed_org
+from tests.slackreq import signature
+
+ORG = {"teams": [{"key": "t", "name": "T", "manager": "UMGR", "members": ["U1"]}]}
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def org(engine):
+    seed_org(engine, ORG, [{"user_id": "UMGR"}, {"user_id": "U1"}])
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+    """One raw POST (any bytes, any headers) to the served app."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("POST", parts.path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read(), dict(response.getheaders())
+    finally:
+        connection.close()
+
+
+def signed(body: bytes | str, content_type: str, *, age: int = 0) -> dict[str, str]:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    timestamp = str(int(time.time()) - age)
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature(text, timestamp),
+    }
+
+
+def checkin_command(**overrides: str) -> str:
+    fields = {
+        "team_id": TEAM,
+        "user_id": "U1",
+        "command": "/checkin",
+        "text": "",
+        "response_url": "http://127.0.0.1:9/r",
+        "trigger_id": "t1",
+    }
+    return urlencode({**fields, **overrides})
+
+
+def assert_refused(reply: tuple[int, bytes, dict[str, str]], status: int, slack) -> None:
+    code, body, headers = reply
+    assert code == status, body
+    assert b"Traceback" not in body and b'File "' not in body
+    assert headers.get("X-Request-Id")
+    assert [c.method for c in slack.calls if c.method != "auth.test"] == []  # no listener ran
+
+
+@pytest.mark.parametrize(
+    ("headers", "why"),
+    [
+        ({"X-Slack-Signature": "v0=" + "0" * 64}, "forged"),
+        ({"X-Slack-Request-Timestamp": str(int(time.time()) - 301)}, "expired"),
+        ({"X-Slack-Signature": ""}, "empty"),
+        ({"X-Slack-Request-Timestamp": "soon"}, "not a number"),
+        ({"X-Slack-Signature": "v0=ü"}, "not ascii"),
+    ],
+)
+def test_bad_signatures_get_401(org, requests, slack, headers, why):
+    body = checkin_command()
+    all_headers = {**signed(body, FORM), **headers}
+    if why == "expired":
+        all_headers = signed(body, FORM, age=301)
+    assert_refused(post(requests.url, body.encode(), all_headers), 401, slack)
+
+
+def test_missing_signature_headers_get_401(org, requests, slack):
+    body = checkin_command().encode()
+    assert_refused(post(requests.url, body, {"Content-Type": FORM}), 401, slack)
+
+
+def test_a_signature_four_minutes_old_is_still_accepted(org, requests, slack):
+    body = checkin_command(response_url=f"{slack.response_url}/commands/U1")
+    code, _, _ = post(requests.url, body.encode(), signed(body, FORM, age=240))
+    assert code == 200 and slack.of("views.open") == [] and slack.responses()
+
+
+def test_an_oversized_body_gets_413_before_anything_reads_it(org, requests, slack):
+    body = checkin_command(text="x" * MAX_BODY)
+    assert_refused(post(requests.url, body.encode(), signed(body, FORM)), 413, slack)
+
+
+def interaction(**fields: object) -> tuple[str, str]:
+    """A signed interactivity form whose payload has these fields."""
+    return FORM, urlencode({"payload": json.dumps({"user": {"id": "U1"}, **fields})})
+
+
+def event(**fields: object) -> tuple[str, str]:
+    return "application/json", json.dumps({"type": "event_callback", "team_id": TEAM, **fields})
+
+
+CHECKIN_VIEW = {"callback_id": "checkin_modal", "state": {"values": []}}
+WRONG = [
+    ("text/plain", checkin_command()),
+    ("application/json", '{"type": "event_callback", "event": {"type": "app_home'),  # truncated
+    ("application/json", "not json at all"),
+    ("application/json", '["an", "array"]'),
+    ("application/json", "[" * 100_000 + "]" * 100_000),
+    (FORM, "payload=%7Bnot+json"),
+    (FORM, urlencode({"payload": json.dumps(["a list"])})),
+    (FORM, checkin_command(response_url="")),
+    event(event="x"),
+    event(event={"type": 7}),
+    event(event={"type": "app_home_opened"}, team_id="T" * 300),
+    interaction(type="block_actions", actions="checkin_open"),
+    interaction(type="block_actions", actions=[{"action_id": 5}]),
+    interaction(type="block_actions", actions=[{"action_id": "checkin_open"}], user=5),
+    interaction(type="view_submission", view=["checkin_modal"]),
+    interaction(type="view_submission", view=CHECKIN_VIEW),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body"), WRONG)
+def test_signed_but_malformed_bodies_get_400_and_run_nothing(
+    org, requests, slack, content_type, body
+):
+    assert_refused(post(requests.url, body.encode(), signed(body, content_type)), 400, slack)
+
+
+def test_a_body_that_is_not_utf8_gets_400(org, requests, slack):
+    body = b'{"type": "\xff\xfe"}'
+    assert_refused(post(requests.url, body, signed(body, "application/json")), 400, slack)
+
+
+def test_a_refusal_is_logged_without_the_body(org, requests, slack, caplog):
+    caplog.set_level(logging.INFO)
+    body = json.dumps({"type": "event_callback", "team_id": TEAM, "event": "SECRET-BODY"})
+    post(requests.url, body.encode(), signed(body, "application/json"))
+    assert "refused a request" in caplog.text and "SECRET-BODY" not in caplog.text
+
+
+# --- fuzz --------------------------------------------------------------------------------
+
+SLACK_TYPES = [
+    "event_callback",
+    "block_actions",
+    "view_submission",
+    "view_closed",
+    "shortcut",
+    "url_verification",
+    "ssl_check",
+    "message_action",
+    "block_suggestion",
+]
+FIELDS = [
+    "team",
+    "user",
+    "channel",
+    "event",
+    "actions",
+    "view",
+    "authorizations",
+    "response_url",
+    "response_urls",
+    "trigger_id",
+    "container",
+    "enterprise",
+    "is_ext_shared_channel",
+    "challenge",
+    "token",
+    "team_id",
+    "user_id",
+    "api_app_id",
+    "message",
+    "event_id",
+    "function_execution_id",
+    "state",
+    "callback_id",
+    "command",
+]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+envelopes = st.fixed_dictionaries(
+    {"type": st.sampled_from(SLACK_TYPES) | st.text(max_size=10)},
+    optional=dict.fromkeys(FIELDS, json_values),
+)
+json_texts = (envelopes | json_values).map(json.dumps)
+forms = st.dictionaries(
+    st.sampled_from(["payload", "command", "ssl_check", "team_id", "user_id", "text"])
+    | st.text(max_size=8),
+    st.text(max_size=30) | json_texts,
+    max_size=5,
+).map(urlencode)
+bodies = st.binary(max_size=300) | json_texts.map(str.encode) | forms.map(str.encode)
+content_types = st.sampled_from(
+    [
+        "application/json",
+        FORM,
+        "application/json; charset=utf-8",
+        "text/plain",
+        "",
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded; charset=latin-1",
+    ]
+) | st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20)
+header_text = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=40)
+extra_headers = st.dictionaries(
+    st.sampled_from(
+        [
+            "X-Slack-Retry-Num",
+            "X-Slack-Retry-Reason",
+            "X-Request-Id",
+            "Accept",
+            "X-Slack-Signature",
+            "X-Slack-Request-Timestamp",
+            "Cookie",
+        ]
+    ),
+    header_text,
+    max_size=3,
+)
+
+
+@settings(
+    max_examples=200,
+    database=None,  # no .hypothesis folder in the work tree
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=bodies, content_type=content_types, sign=st.booleans(), headers=extra_headers)
+def test_random_bodies_and_headers_never_get_a_5xx(
+    org, requests, body, content_type, sign, headers
+):
+    base = {"Content-Type": content_type}
+    if sign:
+        base = signed(body, content_type)
+    status, answer, _ = post(requests.url, body, {**base, **headers})
+    assert status < 500, (status, answer)
+    assert b"Traceback" not in answer
+
+
+def test_the_app_keeps_serving_after_the_fuzz(requests):
+    base = requests.url.removesuffix("/slack/events")
+    with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:
+        assert response.status == 200
