@@ -11,12 +11,15 @@ from slack_sdk import WebClient
 
 import handlers
 import prompts
+from bot.dedupe import skip_seen_events
 from bot.deps import Deps
+from bot.logs import ContextExecutor
+from bot.oauth import oauth_settings
 
 logger = logging.getLogger(__name__)
 
 
-def web_client(token: str, base_url: str) -> WebClient:
+def web_client(token: str | None, base_url: str) -> WebClient:
     """A listener's client: no retry on 429, since a trigger_id lives only three seconds."""
     return WebClient(token=token, base_url=base_url, timeout=10)
 
@@ -26,10 +29,11 @@ def create_app(deps: Deps, *, listener_executor: Executor | None = None) -> App:
     settings = deps.settings
     app = App(
         signing_secret=settings.signing_secret or "",
-        client=web_client(settings.bot_token, settings.slack_api_url),
+        client=web_client(settings.bot_token or None, settings.slack_api_url),
+        oauth_settings=oauth_settings(deps),  # many workspaces when SLACK_CLIENT_ID is set
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=False,
-        listener_executor=listener_executor,
+        listener_executor=listener_executor or ContextExecutor(),  # keeps the request id
         logger=logging.getLogger("slack_bolt.App"),
     )
 
@@ -38,6 +42,7 @@ def create_app(deps: Deps, *, listener_executor: Executor | None = None) -> App:
         context["deps"] = deps
         next()
 
+    app.middleware(skip_seen_events)  # after `provide`, before every listener
     app.error(handle_error)
     handlers.register_all(app)
     return app

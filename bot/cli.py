@@ -1,4 +1,4 @@
-"""`python -m bot [run | import FILE | manifest | db upgrade]`."""
+"""`python -m bot [run | worker | import FILE | export-org | digest | manifest | db upgrade]`."""
 
 from __future__ import annotations
 
@@ -6,19 +6,19 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlmodel import Session
 
 from bot.deps import Deps, utcnow
-from bot.logs import setup_logging
+from bot.export import add_export_parser, export_data
+from bot.logs import configure_logging, setup_logging
+from bot.pacer import POST_MESSAGE, Pacer, Rate, paced_client
 from bot.settings import Settings, SettingsError, load_settings
+from bot.tokens import client_factory, import_client
 from storage.engine import make_engine
 from storage.migrate import upgrade
 
@@ -31,31 +31,38 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = root.add_subparsers(dest="command")
     commands.add_parser("run", help="serve Slack (the default)")
+    commands.add_parser("worker", help="only send scheduled messages (no HTTP, no Socket Mode)")
     imports = commands.add_parser("import", help="import an org file (teams, objectives, schedule)")
     imports.add_argument("file")
     imports.add_argument(
         "--yes", action="store_true", help="allow removing teams, members, objectives"
     )
+    export = commands.add_parser(
+        "export-org", help="write the stored configuration as an org file (YAML)"
+    )
+    export.add_argument("--out", help="write to this file instead of standard output")
+    export.add_argument("--workspace", help="the workspace id (T…) when several are stored")
     manifest = commands.add_parser("manifest", help="print the Slack app manifest")
     manifest.add_argument(
         "--url", help="public https URL: prints the HTTP (not Socket Mode) variant"
     )
+    digest = commands.add_parser("digest", help="print a team's digest without sending it")
+    digest.add_argument("--team", required=True, help="the team key")
+    digest.add_argument("--period", help="like 2026-W49 (default: the last closed week)")
+    digest.add_argument("--json", action="store_true", help="Block Kit JSON instead of text")
+    digest.add_argument("--workspace", help="the workspace id (T…) when several are stored")
+    commands.add_parser("demo", help="play one week against a local stand-in of Slack")
+    add_export_parser(commands)
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return root
 
 
-def sender_client(settings: Settings) -> WebClient:
-    """The outbox sender's client: it alone retries on 429, 5xx and connection errors."""
-    return WebClient(
-        token=settings.bot_token,
-        base_url=settings.slack_api_url,
-        timeout=30,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-        ],
+def sender_client(settings: Settings, pacer: Pacer | None = None) -> WebClient:
+    """The outbox sender's client: it alone retries (429, 5xx, connection), behind a pacer."""
+    rate = Rate(settings.send_rate, POST_MESSAGE.burst)
+    return paced_client(
+        settings.bot_token, settings.slack_api_url, pacer or Pacer(post_message=rate)
     )
 
 
@@ -71,8 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"manifest: {error}", file=sys.stderr)
             return 2
         return 0
+    if command == "demo":
+        from bot.demo import run_demo
+
+        setup_logging("WARNING")
+        return run_demo(sys.stdout)
     try:
-        settings = load_settings(os.environ, require_slack=command != "db")
+        settings = load_settings(
+            os.environ, require_slack=command not in ("db", "export-org", "digest", "export")
+        )
     except SettingsError as error:
         print(
             "leadbot can't start; please fix these settings (in .env or the environment):",
@@ -81,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level)
+    configure_logging(settings)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     if command == "db":
@@ -89,13 +103,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if command == "import":
         return import_file(settings, engine, args.file, yes=args.yes)
-    return run(Deps(settings=settings, engine=engine))
+    if command == "export-org":
+        return export_file(engine, args.out, args.workspace)
+    if command == "export":
+        return export_data(engine, args.out, args.workspace, err=sys.stderr)
+    if command == "digest":
+        from bot.digest_cli import print_digest
+
+        return print_digest(
+            engine,
+            args.team,
+            args.period,
+            as_json=args.json,
+            workspace=args.workspace,
+            now=utcnow(),
+        )
+    return run(Deps(settings=settings, engine=engine), serve=command != "worker")
 
 
 def import_file(settings: Settings, engine: object, path: str, *, yes: bool) -> int:
     from bot.importer import run_import
 
-    client = sender_client(settings)
+    client = import_client(settings, engine, path)  # type: ignore[arg-type]
     with Session(engine) as session:  # type: ignore[arg-type]
         return run_import(
             path,
@@ -108,8 +137,30 @@ def import_file(settings: Settings, engine: object, path: str, *, yes: bool) -> 
         )
 
 
-def run(deps: Deps) -> int:
-    """Serve Slack until stopped, with the outbox sender waking on the scheduler."""
+def export_file(engine: object, out: str | None, workspace: str | None) -> int:
+    """Print (or write to `out`) the stored configuration as an org file; 1 when there is none."""
+    from bot.exportorg import ExportError, choose_workspace, export_org
+
+    with Session(engine) as session:  # type: ignore[arg-type]
+        try:
+            text = export_org(session, choose_workspace(session, workspace))
+        except ExportError as error:
+            print(f"export-org: {error}", file=sys.stderr)
+            return 1
+    if out is None:
+        print(text, end="")
+        return 0
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"export-org: cannot write {out} ({error})", file=sys.stderr)
+        return 1
+    print(f"Wrote {out}.", file=sys.stderr)
+    return 0
+
+
+def run(deps: Deps, *, serve: bool = True) -> int:
+    """Serve Slack (unless a worker) until stopped, with the sender waking on the scheduler."""
     from bot.app import create_app
     from bot.jobs import build_scheduler
     from bot.sender import Sender
@@ -117,12 +168,15 @@ def run(deps: Deps) -> int:
 
     settings = deps.settings
     app = create_app(deps)
-    client = sender_client(settings)
-    sender = Sender(deps.engine, lambda _workspace: client, deps.clock)
-    scheduler = build_scheduler(deps, sender, lambda _workspace: client)
+    client_for = client_factory(settings, deps.engine)  # in OAuth mode, each workspace's token
+    sender = Sender(deps.engine, client_for, deps.clock)
+    scheduler = build_scheduler(deps, sender, client_for)
     scheduler.start()
     try:
-        if settings.app_token:
+        if not serve:
+            logger.info("worker: sending scheduled messages only")
+            threading.Event().wait()
+        elif settings.app_token:
             serve_socket_mode(app, settings.app_token)
         else:
             serve_http(app, settings.port)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 import prompts
-from bot import checkins, digests, strategy
+from bot import checkins, digests, lifecycle, strategy
 from bot import concerns as concern_service
 from bot.org import Plan, can_be_nudged, load_config, plan_for
 from bot.views.checkin import nudge_message
@@ -42,6 +42,8 @@ class Skip(Exception):
 
 def compose(session: Session, row: Delivery, now: datetime) -> Outgoing:
     """The message(s) for a due row; Skip when it is not wanted any more."""
+    if lifecycle.is_uninstalled(session, row.workspace_id):
+        raise Skip(lifecycle.UNINSTALLED)
     if row.kind in checkins.CHECKIN_KINDS:
         plan = plan_for(session, row.workspace_id, row.subject)
         return Outgoing([_checkin_message(session, row, plan, now)])

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.config import OrgConfig
 from bot.schedule import shift_label
 from storage import queries
-from storage.models import Checkin, Person, Reflection
+from storage.models import Checkin, Reflection
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class TeamWeek:
     team_name: str
     period: str
     members: list[str]
+    names: dict[str, str] = field(default_factory=dict)  # of the members and who they name
     answered: list[Checkin] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     wins: list[Quote] = field(default_factory=list)
@@ -54,7 +55,7 @@ class TeamWeek:
 
     def about(self, user_id: str) -> TeamWeek:
         """Only the items about one person: what their manager sees about them."""
-        mine = TeamWeek(self.team_key, self.team_name, self.period, [user_id])
+        mine = TeamWeek(self.team_key, self.team_name, self.period, [user_id], self.names)
         mine.wins = [q for q in self.wins if q.user_id == user_id]
         mine.blockers = [q for q in self.blockers if q.user_id == user_id]
         mine.learned = [q for q in self.learned if q.user_id == user_id]
@@ -130,10 +131,11 @@ def team_week(
     """Everything the team said that the period's digest counts."""
     team = queries.get_team(session=session, workspace_id=workspace_id, key=team_key)
     members = queries.member_ids(session=session, workspace_id=workspace_id, team_key=team_key)
-    people: dict[str, Person] = queries.people_by_id(session=session, workspace_id=workspace_id)
-    names = {user_id: person.display for user_id, person in people.items()}
-    week = TeamWeek(team_key, team.name if team else team_key, period, members)
-    for row in counted_checkins(session, workspace_id, members, period):
+    rows = counted_checkins(session, workspace_id, members, period)
+    named = {*members, *(user for row in rows for user in row.helped_users)}
+    names = queries.people_named(session=session, workspace_id=workspace_id, user_ids=named)
+    week = TeamWeek(team_key, team.name if team else team_key, period, members, names)
+    for row in rows:
         name = names.get(row.user_id, row.user_id)
         if row.status == "skipped":
             week.skipped.append(row.user_id)

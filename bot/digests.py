@@ -13,11 +13,13 @@ import prompts
 from bot import concerns as concern_service
 from bot.audience import LEADERSHIP, Audience
 from bot.config import OrgConfig, Schedule, zone_or
+from bot.digest import latest_reflections
 from bot.schedule import period, shift_label, upcoming_period
 from bot.views.concern_answer import concern_blocks
 from bot.views.digest import manager_digest
 from bot.views.kit import Block
-from bot.weekly import TeamDigest, suggestions, team_digest
+from bot.views.leadership_digest import leadership_blocks
+from bot.weekly import TeamDigest, figure_of, suggestions, team_digest
 from storage import queries
 from storage.models import Concern, ConcernNote, Delivery, Team
 
@@ -196,14 +198,11 @@ def compose_leadership(
     session: Session, config: OrgConfig, workspace_id: str, label: str, digest_at: datetime
 ) -> Composed:
     """The organisation as a whole: team figures, objective coverage, concern counts."""
-    from bot.views.leadership_digest import leadership_blocks
-    from bot.weekly import figures
-
     teams = queries.teams(session=session, workspace_id=workspace_id)
     figures_by_team = []
     for team in teams:
         members = queries.member_ids(session=session, workspace_id=workspace_id, team_key=team.key)
-        figures_by_team.append((team.name, figures(session, workspace_id, members, label)[-1]))
+        figures_by_team.append((team.name, figure_of(session, workspace_id, members, label)))
     coverage = _coverage(session, config, workspace_id)
     carried = concern_service.concerns_for_digest(
         session, workspace_id=workspace_id, audience=LEADERSHIP, digest_at=digest_at
@@ -231,8 +230,6 @@ def compose_leadership(
 
 
 def _coverage(session: Session, config: OrgConfig, workspace_id: str) -> list[tuple[str, int]]:
-    from bot.digest import latest_reflections
-
     people = sorted(
         {m.user_id for m in queries.memberships(session=session, workspace_id=workspace_id)}
         | {t.manager_id for t in queries.teams(session=session, workspace_id=workspace_id)}
@@ -253,17 +250,17 @@ def _concern_counts(
         select(Concern).where(
             Concern.workspace_id == workspace_id, Concern.status != concern_service.WITHDRAWN
         )
+    ).all()
+    replied = set(
+        session.exec(
+            select(ConcernNote.concern_id).where(
+                ConcernNote.workspace_id == workspace_id, ConcernNote.kind == "reply"
+            )
+        )
     )
     counts: dict[str, Counter[str]] = {}
-    stale = 0
     today = digest_at.date()
     for concern in rows:
         counts.setdefault(concern.topic, Counter())[concern.status] += 1
-        replied = session.exec(
-            select(ConcernNote.id).where(
-                ConcernNote.concern_id == concern.id, ConcernNote.kind == "reply"
-            )
-        ).first()
-        if replied is None and (today - concern.created_on).days > 7:
-            stale += 1
+    stale = sum(1 for c in rows if c.id not in replied and (today - c.created_on).days > 7)
     return counts, stale

@@ -65,7 +65,7 @@ def gather(session: Session, workspace_id: str, user_id: str, now: datetime) -> 
     data.is_admin = is_admin(config, bool(person and person.is_admin), user_id)
     if config is None:
         return data
-    data.team_count = len(queries.teams(session=session, workspace_id=workspace_id))
+    data.team_count = queries.team_count(session=session, workspace_id=workspace_id)
     plan = plan_for(session, workspace_id, user_id, config)
     data.mine = strategy.latest_by_objective(session, workspace_id, user_id)
     if plan is not None:
@@ -107,7 +107,7 @@ def _team_view(
     session: Session, config: OrgConfig, workspace_id: str, team_key: str, now: datetime
 ) -> TeamView:
     members = queries.member_ids(session=session, workspace_id=workspace_id, team_key=team_key)
-    people = queries.people_by_id(session=session, workspace_id=workspace_id)
+    people = queries.people_by_id(session=session, workspace_id=workspace_id, user_ids=members)
     active = [m for m in members if m in people and not people[m].deleted]
     paused = [
         (people[m].display, people[m].paused_until)

@@ -8,17 +8,24 @@ from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot import checkins
+from bot import checkins, dedupe, retention
 from bot.deps import Deps
 from bot.org import load_config, plan_for
 from bot.people import sync_people
 from bot.sender import Sender
 from storage import queries
-from storage.models import Workspace
+from storage.models import Uninstall, Workspace
 
 logger = logging.getLogger(__name__)
+
+# A tick drains until nothing is due (bounded only against a runaway), so a large fan-out never
+# waits for the next tick between batches.
+DRAIN_BATCHES = 10_000
+# The daily re-plan commits every few people: the sender inserts the same outbox keys (a sent
+# nudge plans the next), and on PostgreSQL an insert waits for an uncommitted one of its key.
+PLAN_CHUNK = 20
 
 
 def safe(name: str, job: Callable[[], object]) -> Callable[[], None]:
@@ -39,7 +46,8 @@ def refresh_people_and_plans(deps: Deps, client_for: Callable[[str], WebClient])
     now = deps.clock()
     planned = 0
     with Session(deps.engine) as session:
-        workspace_ids = list(session.exec(select(Workspace.id)))
+        installed = col(Workspace.id).not_in(select(Uninstall.workspace_id))
+        workspace_ids = list(session.exec(select(Workspace.id).where(installed)))
     for workspace_id in workspace_ids:
         with Session(deps.engine) as session:
             config = load_config(session, workspace_id)
@@ -52,10 +60,12 @@ def refresh_people_and_plans(deps: Deps, client_for: Callable[[str], WebClient])
             people |= {
                 t.manager_id for t in queries.teams(session=session, workspace_id=workspace_id)
             }
-            for user_id in sorted(people):
+            for index, user_id in enumerate(sorted(people), 1):
                 plan = plan_for(session, workspace_id, user_id, config)
                 if plan is not None:
                     planned += checkins.plan_person(session, plan, now)
+                if index % PLAN_CHUNK == 0:
+                    session.commit()
             session.commit()
     return planned
 
@@ -70,7 +80,7 @@ def build_scheduler(
     )
     now = deps.clock()
     scheduler.add_job(
-        safe("outbox", sender.drain),
+        safe("outbox", lambda: sender.drain(limit=DRAIN_BATCHES)),
         "interval",
         id="outbox",
         seconds=deps.settings.tick_seconds,
@@ -81,6 +91,22 @@ def build_scheduler(
         safe("people", lambda: refresh_people_and_plans(deps, client_for)),
         "interval",
         id="people",
+        hours=24,
+        next_run_time=now,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        safe("seen-events", lambda: dedupe.purge_seen(deps.engine, deps.clock())),
+        "interval",
+        id="seen-events",
+        hours=24,
+        next_run_time=now,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        safe("retention", lambda: retention.daily(deps.engine, deps.clock())),
+        "interval",
+        id="retention",
         hours=24,
         next_run_time=now,
         replace_existing=True,

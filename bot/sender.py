@@ -84,7 +84,9 @@ class Sender:
         assert row.id is not None
         with Session(self.engine) as session:
             if row.expires_at <= now:
-                queries.finish_delivery(session=session, delivery_id=row.id, status="expired")
+                # One that failed before closes as failed, keeping its reason: never lost quietly.
+                status = "failed" if row.last_error else "expired"
+                queries.finish_delivery(session=session, delivery_id=row.id, status=status)
                 self._after(session, row, now)
                 return
             try:

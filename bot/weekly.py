@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from bot.config import OrgConfig
-from bot.digest import Quote, TeamWeek, counted_checkins, team_week
+from bot.digest import Quote, TeamWeek, team_week
 from bot.schedule import shift_label
 from storage import queries
-from storage.models import Checkin, Delivery, Person
+from storage.models import Checkin, Delivery
 
 TREND = 8
 SPARKS = "▁▂▃▄▅▆▇█"
 QUIET_AFTER = 2
+QUIET_WEEKS = 12  # how far back "not heard from" looks
 HEARD = ("sent", "failed")  # a nudge that went out (or was meant to): the person was asked
 
 
@@ -62,54 +63,98 @@ def periods_back(period: str, count: int) -> list[str]:
     return [shift_label(period, -k) for k in range(count - 1, -1, -1)]
 
 
-def asked(
-    session: Session, workspace_id: str, user_ids: list[str], periods: list[str]
-) -> set[tuple[str, str]]:
-    """(user, period) pairs whose check-in nudge went out: paused weeks are never among them."""
-    if not user_ids:
-        return set()
-    rows = session.exec(
-        select(Delivery.subject, Delivery.period).where(
-            Delivery.workspace_id == workspace_id,
-            Delivery.kind == "nudge",
-            col(Delivery.subject).in_(user_ids),
-            col(Delivery.period).in_(periods),
-            col(Delivery.status).in_(HEARD),
+class History:
+    """A team's last weeks, read once: who was asked (their nudge went out) and what they said.
+
+    Everything the digest derives over time — participation and its trend, the energy
+    trend, who has been quiet, how long a blocker has lasted — is computed from this one read.
+    """
+
+    def __init__(
+        self, session: Session, workspace_id: str, members: list[str], period: str, weeks: int
+    ) -> None:
+        self.labels = periods_back(period, weeks)
+        self.asked: set[tuple[str, str]] = set()
+        self.rows: list[Checkin] = []
+        if not members:
+            return
+        wanted = [shift_label(self.labels[0], -1), *self.labels]  # late ones count a week on
+        self.asked = {
+            (subject, label)
+            for subject, label in session.exec(
+                select(Delivery.subject, Delivery.period).where(
+                    Delivery.workspace_id == workspace_id,
+                    Delivery.kind == "nudge",
+                    col(Delivery.subject).in_(members),
+                    col(Delivery.period).in_(self.labels),
+                    col(Delivery.status).in_(HEARD),
+                )
+            )
+        }
+        self.rows = list(
+            session.exec(
+                select(Checkin).where(
+                    Checkin.workspace_id == workspace_id,
+                    col(Checkin.user_id).in_(members),
+                    col(Checkin.period).in_(wanted),
+                )
+            )
         )
-    )
-    return {(subject, period) for subject, period in rows}
 
+    def counted(self, label: str) -> list[Checkin]:
+        """What the digest of `label` counts: on time for it, or late for the week before."""
+        previous = shift_label(label, -1)
+        return [
+            r
+            for r in self.rows
+            if (r.period == label and not r.late) or (r.period == previous and r.late)
+        ]
 
-def heard(
-    session: Session, workspace_id: str, user_ids: list[str], periods: list[str]
-) -> dict[str, list[Checkin]]:
-    """Check-ins (answers and skips) by period, late ones under the period they were for."""
-    if not user_ids:
-        return {}
-    rows = session.exec(
-        select(Checkin).where(
-            Checkin.workspace_id == workspace_id,
-            col(Checkin.user_id).in_(user_ids),
-            col(Checkin.period).in_(periods),
-        )
-    )
-    found: dict[str, list[Checkin]] = {}
-    for row in rows:
-        found.setdefault(row.period, []).append(row)
-    return found
+    def said(self, user_id: str, label: str) -> Checkin | None:
+        """The person's check-in (answer or skip) for the week itself, whenever it came."""
+        return next((r for r in self.rows if r.user_id == user_id and r.period == label), None)
 
+    def figure(self, label: str) -> Figure:
+        """Who answered, out of those who were asked or answered anyway."""
+        counted = self.counted(label)
+        answered = {r.user_id for r in counted if r.status == "answered"}
+        expected = {u for u, p in self.asked if p == label} | {r.user_id for r in counted}
+        return Figure(label, len(answered), len(expected))
 
-def figures(session: Session, workspace_id: str, members: list[str], period: str) -> list[Figure]:
-    """Participation per period: who answered, out of those who were asked or answered."""
-    labels = periods_back(period, TREND)
-    was_asked = asked(session, workspace_id, members, labels)
-    result = []
-    for label in labels:
-        counted = counted_checkins(session, workspace_id, members, label)
-        answered = {row.user_id for row in counted if row.status == "answered"}
-        expected = {user for user, p in was_asked if p == label} | {r.user_id for r in counted}
-        result.append(Figure(label, len(answered), len(expected)))
-    return result
+    def figures(self) -> list[Figure]:
+        return [self.figure(label) for label in self.labels[-TREND:]]
+
+    def energy_trend(self, min_group: int) -> str | None:
+        """An 8-week sparkline of the team's average energy (· below the group size)."""
+        averages: list[float | None] = []
+        for label in self.labels[-TREND:]:
+            levels = [r.energy for r in self.counted(label) if r.energy]
+            averages.append(sum(levels) / len(levels) if len(levels) >= min_group else None)
+        return sparkline(averages) if any(v is not None for v in averages) else None
+
+    def quiet(self, members: list[str], names: dict[str, str]) -> list[Quiet]:
+        """People not heard from for 2+ weeks in a row in which they were asked."""
+        result = []
+        for user_id in members:
+            streak = 0
+            for label in reversed(self.labels):
+                if self.said(user_id, label) is not None:
+                    break
+                if (user_id, label) in self.asked:
+                    streak += 1
+            if streak >= QUIET_AFTER:
+                result.append(Quiet(user_id, names.get(user_id, user_id), streak))
+        return result
+
+    def blocked_weeks(self, user_id: str) -> int:
+        """How many weeks in a row, up to this one, the person has reported a blocker."""
+        weeks = 0
+        for label in reversed(self.labels[-TREND:]):
+            row = self.said(user_id, label)
+            if row is None or not row.blocked:
+                break
+            weeks += 1
+        return max(weeks, 1)
 
 
 def energy(rows: list[Checkin], min_group: int) -> dict[int, int] | None:
@@ -129,52 +174,9 @@ def sparkline(averages: list[float | None]) -> str:
     )
 
 
-def energy_trend(
-    session: Session, workspace_id: str, members: list[str], period: str, min_group: int
-) -> str | None:
-    averages: list[float | None] = []
-    for label in periods_back(period, TREND):
-        levels = [
-            r.energy for r in counted_checkins(session, workspace_id, members, label) if r.energy
-        ]
-        averages.append(sum(levels) / len(levels) if len(levels) >= min_group else None)
-    return sparkline(averages) if any(value is not None for value in averages) else None
-
-
-def quiet(
-    session: Session, workspace_id: str, members: list[str], period: str, names: dict[str, str]
-) -> list[Quiet]:
-    """People not heard from for 2+ periods in a row in which they were asked."""
-    labels = periods_back(period, 12)
-    was_asked = asked(session, workspace_id, members, labels)
-    by_period = heard(session, workspace_id, members, labels)
-    result = []
-    for user_id in members:
-        streak = 0
-        for label in reversed(labels):
-            if any(row.user_id == user_id for row in by_period.get(label, [])):
-                break
-            if (user_id, label) in was_asked:
-                streak += 1
-        if streak >= QUIET_AFTER:
-            result.append(Quiet(user_id, names.get(user_id, user_id), streak))
-    return result
-
-
-def long_blockers(session: Session, workspace_id: str, week: TeamWeek) -> list[Blocker]:
-    """Each blocker with how many periods in a row its author has reported one."""
-    labels = periods_back(week.period, TREND)
-    by_period = heard(session, workspace_id, [q.user_id for q in week.blockers], labels)
-    result = []
-    for quote in week.blockers:
-        weeks = 0
-        for label in reversed(labels):
-            rows = [r for r in by_period.get(label, []) if r.user_id == quote.user_id and r.blocked]
-            if not rows:
-                break
-            weeks += 1
-        result.append(Blocker(quote, max(weeks, 1)))
-    return result
+def figure_of(session: Session, workspace_id: str, members: list[str], period: str) -> Figure:
+    """One week's participation figure for a group of people."""
+    return History(session, workspace_id, members, period, 1).figure(period)
 
 
 def team_digest(
@@ -187,27 +189,19 @@ def team_digest(
     with_energy: bool = True,
 ) -> TeamDigest:
     week = team_week(session, config, workspace_id, team_key, period)
-    people: dict[str, Person] = queries.people_by_id(session=session, workspace_id=workspace_id)
-    names = {user_id: person.display for user_id, person in people.items()}
+    history = History(session, workspace_id, week.members, period, QUIET_WEEKS)
     min_group = config.anonymity.min_group_size
     digest = TeamDigest(
         week=week,
-        figures=figures(session, workspace_id, week.members, period),
+        figures=history.figures(),
         energy=energy(week.answered, min_group) if with_energy else None,
-        energy_trend=energy_trend(session, workspace_id, week.members, period, min_group)
-        if with_energy
-        else None,
+        energy_trend=history.energy_trend(min_group) if with_energy else None,
     )
-    digest.quiet = quiet(session, workspace_id, week.members, period, names)
-    digest.blockers = long_blockers(session, workspace_id, week)
-    for child in queries.teams(session=session, workspace_id=workspace_id):
-        if child.parent_key == team_key:
-            members = queries.member_ids(
-                session=session, workspace_id=workspace_id, team_key=child.key
-            )
-            digest.subteams.append(
-                (child.name, figures(session, workspace_id, members, period)[-1])
-            )
+    digest.quiet = history.quiet(week.members, week.names)
+    digest.blockers = [Blocker(q, history.blocked_weeks(q.user_id)) for q in week.blockers]
+    for child in queries.child_teams(session=session, workspace_id=workspace_id, key=team_key):
+        members = queries.member_ids(session=session, workspace_id=workspace_id, team_key=child.key)
+        digest.subteams.append((child.name, figure_of(session, workspace_id, members, period)))
     return digest
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401 - registers the tables
+import storage.slack_tables  # noqa: F401 - and slack_sdk's installation and OAuth-state tables
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _LOCK = 7_240_001  # a PostgreSQL advisory lock id: one process migrates at a time

@@ -218,3 +218,21 @@ class ConcernNote(SQLModel, table=True):
     user_id: str | None = Field(default=None, max_length=32)
     created_on: date = Field(sa_type=sa.Date, nullable=False)
     delivered_on: date | None = Field(default=None, sa_type=sa.Date, nullable=True)
+
+
+class SeenEvent(SQLModel, table=True):
+    """A Slack event already taken in: Slack resends one it thinks we missed. Kept a day."""
+
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(max_length=32)
+    event_id: str = Field(max_length=64)
+    seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class Uninstall(SQLModel, table=True):
+    """A workspace that removed leadbot: nothing is sent for it; its data goes after a grace."""
+
+    workspace_id: str = Field(primary_key=True, max_length=32)
+    uninstalled_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from storage.models import Checkin, Delivery, Membership, Person, Team, Workspace, utcnow
 
@@ -18,15 +19,35 @@ def get_workspace(*, session: Session, workspace_id: str) -> Workspace | None:
     return session.get(Workspace, workspace_id)
 
 
+def workspace_config_text(*, session: Session, workspace_id: str) -> str | None:
+    """The stored org configuration as its JSON text (cheap to compare, parsed by the caller)."""
+    return session.exec(
+        select(sa.cast(Workspace.config, sa.Text)).where(Workspace.id == workspace_id)
+    ).first()
+
+
 def get_person(*, session: Session, workspace_id: str, user_id: str) -> Person | None:
     return session.exec(
         select(Person).where(Person.workspace_id == workspace_id, Person.user_id == user_id)
     ).first()
 
 
-def people_by_id(*, session: Session, workspace_id: str) -> dict[str, Person]:
-    rows = session.exec(select(Person).where(Person.workspace_id == workspace_id))
-    return {person.user_id: person for person in rows}
+def people_by_id(
+    *, session: Session, workspace_id: str, user_ids: Collection[str] | None = None
+) -> dict[str, Person]:
+    """The workspace's people by user id; only `user_ids` when given (a request should never
+    load the whole organisation)."""
+    statement = select(Person).where(Person.workspace_id == workspace_id)
+    if user_ids is not None:
+        statement = statement.where(col(Person.user_id).in_(list(user_ids)))
+    return {person.user_id: person for person in session.exec(statement)}
+
+
+def team_count(*, session: Session, workspace_id: str) -> int:
+    """How many teams the workspace has (counted by the database, not loaded)."""
+    return session.exec(
+        select(sa.func.count()).select_from(Team).where(Team.workspace_id == workspace_id)
+    ).one()
 
 
 # --- teams -------------------------------------------------------------------------
@@ -44,6 +65,27 @@ def get_team(*, session: Session, workspace_id: str, key: str) -> Team | None:
     return session.exec(
         select(Team).where(Team.workspace_id == workspace_id, Team.key == key)
     ).first()
+
+
+def child_teams(*, session: Session, workspace_id: str, key: str) -> list[Team]:
+    return list(
+        session.exec(
+            select(Team)
+            .where(Team.workspace_id == workspace_id, Team.parent_key == key)
+            .order_by(col(Team.position))
+        )
+    )
+
+
+def people_named(*, session: Session, workspace_id: str, user_ids: Iterable[str]) -> dict[str, str]:
+    """Display names of just these people (not the whole workspace)."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Person).where(Person.workspace_id == workspace_id, col(Person.user_id).in_(wanted))
+    )
+    return {person.user_id: person.display for person in rows}
 
 
 def home_team(*, session: Session, workspace_id: str, user_id: str) -> Team | None:
@@ -114,14 +156,14 @@ def insert_deliveries(*, session: Session, rows: Iterable[Delivery]) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Parameters apart from the statement, so its compiled form is cached (the sender calls
+    # this for every message); RETURNING counts the new rows on every driver.
     statement = (
         insert(Delivery)
-        .values(values)
         .on_conflict_do_nothing(index_elements=["workspace_id", "subject", "kind", "period"])
+        .returning(Delivery.id)
     )
-    # psycopg reports an INSERT's rowcount only when asked to keep it (SQLAlchemy 2.1).
-    result = session.execute(statement, execution_options={"preserve_rowcount": True})
-    return max(result.rowcount or 0, 0)
+    return len(session.execute(statement, values).all())
 
 
 def get_delivery(
@@ -180,32 +222,43 @@ def cancel_pending(
     return session.execute(statement).rowcount or 0
 
 
+def _due(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        sa.and_(col(Delivery.status) == "pending", col(Delivery.due_at) <= now),
+        sa.and_(col(Delivery.status) == "sending", col(Delivery.lease_until) <= now),
+    )
+
+
+def due_candidates(*, now: datetime, limit: int) -> Select:
+    """The rows `claim_due` tries, soonest first: an index range on (status, due_at), never a
+    scan of everyone (tests read its plan)."""
+    return (
+        select(Delivery.id)
+        .where(_due(now))
+        .order_by(col(Delivery.due_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
 def claim_due(*, session: Session, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
     """Atomically claim due rows (and rows whose claimer's lease ran out) for this process.
 
     On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED; on every database
     the claim is a conditional update, so a row is claimed by exactly one caller.
     """
-    due = sa.or_(
-        sa.and_(col(Delivery.status) == "pending", col(Delivery.due_at) <= now),
-        sa.and_(col(Delivery.status) == "sending", col(Delivery.lease_until) <= now),
-    )
-    candidates = session.exec(
-        select(Delivery.id)
-        .where(due)
-        .order_by(col(Delivery.due_at))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    candidates = session.exec(due_candidates(now=now, limit=limit)).all()
     claimed: list[int] = []
-    for delivery_id in candidates:
-        result = session.execute(
-            sa.update(Delivery)
-            .where(col(Delivery.id) == delivery_id, due)
-            .values(status="sending", lease_until=now + lease, attempts=Delivery.attempts + 1)
+    if candidates:  # one conditional update for the batch: a row another caller took is skipped
+        claimed = list(
+            session.execute(
+                sa.update(Delivery)
+                .where(col(Delivery.id).in_(candidates), _due(now))
+                .values(status="sending", lease_until=now + lease, attempts=Delivery.attempts + 1)
+                .returning(Delivery.id),
+                execution_options={"synchronize_session": False},
+            ).scalars()
         )
-        if result.rowcount == 1:
-            claimed.append(delivery_id)
     session.commit()
     if not claimed:
         return []

@@ -141,3 +141,14 @@ def seed_org(
             )
         session.commit()
     return org
+
+
+# leadbot as a distributed app (OAuth, two workspaces): its fixtures, for every test module.
+from tests.tenancy_kit import (  # noqa: E402, F401
+    oauth_app,
+    oauth_deps,
+    oauth_sender,
+    oauth_server,
+    oauth_settings,
+    tenants,
+)

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401 - registers the tables
+import storage.slack_tables  # noqa: F401 - and slack_sdk's installation and OAuth-state tables
 
 connection = context.config.attributes["connection"]
 context.configure(

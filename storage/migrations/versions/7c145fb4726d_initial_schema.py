@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3e86adda3161
+Revision ID: 7c145fb4726d
 Revises:
-Create Date: 2026-11-25 14:35:05.883024
+Create Date: 2026-11-25 15:13:10.564140
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.models
 
-revision = "3e86adda3161"
+revision = "7c145fb4726d"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -167,6 +167,88 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "seenevent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("seen_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("workspace_id", "event_id"),
+    )
+    with op.batch_alter_table("seenevent", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_seenevent_seen_at"), ["seen_at"], unique=False)
+
+    op.create_table(
+        "slack_bots",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("client_id", sa.String(length=32), nullable=False),
+        sa.Column("app_id", sa.String(length=32), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=32), nullable=True),
+        sa.Column("enterprise_name", sa.String(length=200), nullable=True),
+        sa.Column("team_id", sa.String(length=32), nullable=True),
+        sa.Column("team_name", sa.String(length=200), nullable=True),
+        sa.Column("bot_token", sa.String(length=1000), nullable=True),
+        sa.Column("bot_id", sa.String(length=32), nullable=True),
+        sa.Column("bot_user_id", sa.String(length=32), nullable=True),
+        sa.Column("bot_scopes", sa.String(length=1000), nullable=True),
+        sa.Column("bot_refresh_token", sa.String(length=1000), nullable=True),
+        sa.Column("bot_token_expires_at", sa.DateTime(), nullable=True),
+        sa.Column("is_enterprise_install", sa.Boolean(), nullable=False),
+        sa.Column("installed_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("slack_bots", schema=None) as batch_op:
+        batch_op.create_index(
+            "slack_bots_idx",
+            ["client_id", "enterprise_id", "team_id", "installed_at"],
+            unique=False,
+        )
+
+    op.create_table(
+        "slack_installations",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("client_id", sa.String(length=32), nullable=False),
+        sa.Column("app_id", sa.String(length=32), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=32), nullable=True),
+        sa.Column("enterprise_name", sa.String(length=200), nullable=True),
+        sa.Column("enterprise_url", sa.String(length=200), nullable=True),
+        sa.Column("team_id", sa.String(length=32), nullable=True),
+        sa.Column("team_name", sa.String(length=200), nullable=True),
+        sa.Column("bot_token", sa.String(length=1000), nullable=True),
+        sa.Column("bot_id", sa.String(length=32), nullable=True),
+        sa.Column("bot_user_id", sa.String(length=32), nullable=True),
+        sa.Column("bot_scopes", sa.String(length=1000), nullable=True),
+        sa.Column("bot_refresh_token", sa.String(length=1000), nullable=True),
+        sa.Column("bot_token_expires_at", sa.DateTime(), nullable=True),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("user_token", sa.String(length=1000), nullable=True),
+        sa.Column("user_scopes", sa.String(length=1000), nullable=True),
+        sa.Column("user_refresh_token", sa.String(length=1000), nullable=True),
+        sa.Column("user_token_expires_at", sa.DateTime(), nullable=True),
+        sa.Column("incoming_webhook_url", sa.String(length=200), nullable=True),
+        sa.Column("incoming_webhook_channel", sa.String(length=200), nullable=True),
+        sa.Column("incoming_webhook_channel_id", sa.String(length=200), nullable=True),
+        sa.Column("incoming_webhook_configuration_url", sa.String(length=200), nullable=True),
+        sa.Column("is_enterprise_install", sa.Boolean(), nullable=False),
+        sa.Column("token_type", sa.String(length=32), nullable=True),
+        sa.Column("installed_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("slack_installations", schema=None) as batch_op:
+        batch_op.create_index(
+            "slack_installations_idx",
+            ["client_id", "enterprise_id", "team_id", "user_id", "installed_at"],
+            unique=False,
+        )
+
+    op.create_table(
+        "slack_oauth_states",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("state", sa.String(length=200), nullable=False),
+        sa.Column("expire_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "team",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -182,6 +264,12 @@ def upgrade() -> None:
     with op.batch_alter_table("team", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_team_workspace_id"), ["workspace_id"], unique=False)
 
+    op.create_table(
+        "uninstall",
+        sa.Column("workspace_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("uninstalled_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("workspace_id"),
+    )
     op.create_table(
         "workspace",
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -225,10 +313,24 @@ def downgrade() -> None:
 
     op.drop_table("concernnote")
     op.drop_table("workspace")
+    op.drop_table("uninstall")
     with op.batch_alter_table("team", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_workspace_id"))
 
     op.drop_table("team")
+    op.drop_table("slack_oauth_states")
+    with op.batch_alter_table("slack_installations", schema=None) as batch_op:
+        batch_op.drop_index("slack_installations_idx")
+
+    op.drop_table("slack_installations")
+    with op.batch_alter_table("slack_bots", schema=None) as batch_op:
+        batch_op.drop_index("slack_bots_idx")
+
+    op.drop_table("slack_bots")
+    with op.batch_alter_table("seenevent", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_seenevent_seen_at"))
+
+    op.drop_table("seenevent")
     with op.batch_alter_table("reflection", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reflection_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_reflection_user_id"))

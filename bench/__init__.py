@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench all` (see bench/README.md)."""

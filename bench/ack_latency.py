@@ -1,0 +1,242 @@
+"""Ack latency: `/concern` and a check-in `view_submission`, leadbot against a minimal Bolt app.
+
+Both serve on the same stack (waitress through bot.server.serve_http, 8 threads) in their own
+processes, in the same run, against one fake Slack (no limits: the latency is ours, not its).
+leadbot has an org of 1,000 teams / 10,000 people on SQLite with the week's check-in open.
+Each kind of request goes in rounds that alternate between the two apps, 32 at a time, each
+from a different person, signed like Slack signs them; the latency is from sending the request
+to reading the whole response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from bench.ack_server import SECRET
+from bench.common import ROOT, WORKSPACE, database, org_config, people_of, seed_org
+from bench.fakeslack import serve_in_process
+from bench.fanout import midday_zone
+
+ROUNDS, WARMUP = 4, 64
+OBJECTIVES = [{"key": f"o{i}", "title": f"Objective {i}"} for i in range(3)]
+
+
+def open_schedule(now: datetime, zone: str) -> dict[str, Any]:
+    """A schedule whose check-in opened an hour ago today and closes in three days."""
+    local = now.astimezone(ZoneInfo(zone)) - timedelta(hours=1)
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return {
+        "checkin": {"day": days[local.weekday()], "time": f"{local:%H}:00"},
+        "digest": {"day": days[(local.weekday() + 3) % 7], "time": "10:00"},
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def signed(body: str, content_type: str) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    base = f"v0:{timestamp}:{body}".encode()
+    digest = hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+
+
+def command_body(user: str, command: str) -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": WORKSPACE,
+            "team_domain": "bench",
+            "channel_id": "D0BENCH",
+            "channel_name": "directmessage",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": "",
+            "api_app_id": "A0BENCH",
+            "is_enterprise_install": "false",
+            "response_url": "http://127.0.0.1:9/response",
+            "trigger_id": f"trigger-{user}",
+        }
+    )
+
+
+def submission_body(user: str, view: dict[str, Any]) -> str:
+    values = {
+        "moved": {"value": {"type": "plain_text_input", "value": "Shipped the importer"}},
+        "learned": {"value": {"type": "plain_text_input", "value": "YAML is tricky"}},
+        "blocked": {"value": {"type": "plain_text_input", "value": ""}},
+        "energy": {"value": {"type": "static_select", "selected_option": {"value": "4"}}},
+        "objective": {"value": {"type": "static_select", "selected_option": {"value": "o1"}}},
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": WORKSPACE, "domain": "bench"},
+        "user": {"id": user, "username": user.lower(), "team_id": WORKSPACE},
+        "api_app_id": "A0BENCH",
+        "token": "legacy",
+        "trigger_id": f"trigger-{user}",
+        "view": {**view, "id": "VBENCH", "team_id": WORKSPACE, "state": {"values": values}},
+        "response_urls": [],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+class Load:
+    """Posts bodies to one server, `concurrency` at a time, each thread on its own connection."""
+
+    def __init__(self, port: int, concurrency: int) -> None:
+        self.port = port
+        self.pool = ThreadPoolExecutor(concurrency)
+        self.local = threading.local()
+
+    def _post(self, body: str) -> float:
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=30
+            )
+        headers = signed(body, "application/x-www-form-urlencoded")
+        start = time.perf_counter()
+        connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
+        response = connection.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - start
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status} from port {self.port}")
+        return elapsed
+
+    def run(self, bodies: list[str]) -> list[float]:
+        return list(self.pool.map(self._post, bodies))
+
+
+def wait_healthy(port: int) -> None:
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server on port {port} did not start")
+
+
+def stats(api_url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(api_url.replace("/api/", "/stats"), timeout=5) as response:
+        return json.loads(response.read())
+
+
+def settle(api_url: str) -> None:
+    """Wait until the servers' after-ack work is done (Slack sees no new call for 0.5 s), so
+    one phase's leftovers never run into the next phase's timings."""
+    last, still = -1, 0
+    while still < 5:
+        time.sleep(0.1)
+        total = sum(stats(api_url)["calls"].values())
+        still = still + 1 if total == last else 0
+        last = total
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000, 1)
+
+
+def run(requests: int = 2_000, concurrency: int = 32) -> dict[str, Any]:
+    """The figures for both kinds of request, leadbot against the minimal app."""
+    zone = midday_zone(datetime.now(UTC))
+    config = org_config(1_000, 10, timezone=zone, objectives=OBJECTIVES)
+    config["schedule"] = open_schedule(datetime.now(UTC), zone)
+    users = people_of(config)
+    spawn = multiprocessing.get_context("spawn")
+    ours, theirs = spawn.Pipe()
+    fake = spawn.Process(target=serve_in_process, args=(theirs, False), daemon=True)
+    fake.start()
+    api_url = ours.recv()
+    servers: list[subprocess.Popen] = []
+    try:
+        with database("sqlite", "ack") as (engine, url):
+            seed_org(engine, config, zone)
+            ports = {"leadbot": free_port(), "minimal": free_port()}
+            env = {**os.environ, "PYTHONPATH": str(ROOT)}
+            with tempfile.TemporaryDirectory() as folder:
+                for kind, name in (("real", "leadbot"), ("minimal", "minimal")):
+                    args = [kind, url, api_url, str(ports[name])]
+                    servers.append(
+                        subprocess.Popen(
+                            [sys.executable, "-m", "bench.ack_server", *args], cwd=folder, env=env
+                        )
+                    )
+                for port in ports.values():
+                    wait_healthy(port)
+                return measure(ports, users, api_url, requests, concurrency)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+        ours.send("stop")
+        fake.join(timeout=10)
+
+
+def measure(
+    ports: dict[str, int], users: list[str], api_url: str, requests: int, concurrency: int
+) -> dict[str, Any]:
+    loads = {name: Load(port, concurrency) for name, port in ports.items()}
+    loads["leadbot"].run([command_body(users[-1], "/checkin")])
+    settle(api_url)  # the modal is opened after the ack
+    view = stats(api_url)["views"]["checkin_modal"]
+    members = [u for u in users if not u.startswith("UM")]
+    warm, measured = members[:WARMUP], members[WARMUP : WARMUP + requests]
+    kinds = {
+        "concern_command": lambda user: command_body(user, "/concern"),
+        "checkin_submission": lambda user: submission_body(user, view),
+    }
+    latencies: dict[str, dict[str, list[float]]] = {k: {n: [] for n in loads} for k in kinds}
+    for make in kinds.values():
+        for load in loads.values():
+            load.run([make(user) for user in warm])
+            settle(api_url)
+    size = requests // ROUNDS
+    for round_ in range(ROUNDS):
+        batch = measured[round_ * size : (round_ + 1) * size]
+        for kind, make in kinds.items():
+            for name, load in loads.items():
+                latencies[kind][name] += load.run([make(user) for user in batch])
+                settle(api_url)
+    figures: dict[str, Any] = {}
+    for kind, by_app in latencies.items():
+        row = {
+            name: {
+                "requests": len(values),
+                "p50_ms": percentile(values, 0.5),
+                "p99_ms": percentile(values, 0.99),
+            }
+            for name, values in by_app.items()
+        }
+        ratio = row["leadbot"]["p99_ms"] / row["minimal"]["p99_ms"]
+        figures[kind] = {**row, "p99_ratio": round(ratio, 2), "target_met": ratio <= 1.3}
+    figures["slack_calls"] = stats(api_url)["calls"]
+    return figures
