@@ -166,6 +166,7 @@ def record_answer(
         user_id=plan.person.user_id,
         period=label,
         team_key=plan.team.key,
+        manager_id=plan.manager_id,
         status="answered",
         created_at=now,
     )
@@ -198,6 +199,7 @@ def record_skip(session: Session, plan: Plan, label: str, now: datetime) -> Chec
             user_id=plan.person.user_id,
             period=label,
             team_key=plan.team.key,
+            manager_id=plan.manager_id,
             status="skipped",
             created_at=now,
             updated_at=now,

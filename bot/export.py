@@ -2,8 +2,9 @@
 
 Three exports, one writer. The organisation's (`python -m bot export`) has no energy (DESIGN 5)
 and concerns without any identity (DESIGN 4). A person's own (`/leadership export`) has their
-check-ins with energy and their reflections. A manager's team export has the check-ins filed
-with the teams they manage now, without energy.
+check-ins with energy and their reflections. A manager's team export has the check-ins that
+were written while they were the manager (history stays with the manager of its period),
+without energy.
 """
 
 from __future__ import annotations
@@ -189,17 +190,15 @@ def person_export(session: Session, workspace_id: str, user_id: str) -> Datasets
 
 
 def team_export(session: Session, workspace_id: str, manager_id: str) -> Datasets:
-    """The check-ins filed with the teams `manager_id` manages now, without energy."""
-    keys = [
-        t.key
-        for t in queries.managed_teams(
-            session=session, workspace_id=workspace_id, user_id=manager_id
-        )
-    ]
-    if not keys:
+    """The check-ins written while `manager_id` was their manager, without energy.
+
+    History stays with the manager of the period it was written in: a team's new manager
+    does not receive what was said to the one before.
+    """
+    rows = _checkins(session, workspace_id, col(Checkin.manager_id) == manager_id)
+    if not rows:
         return {}
     names = _names(session, workspace_id)
-    rows = _checkins(session, workspace_id, col(Checkin.team_key).in_(keys))
     return {"team_checkins": [checkin_row(r, names, energy=False) for r in rows]}
 
 

@@ -125,6 +125,7 @@ class Checkin(SQLModel, table=True):
     user_id: str = Field(max_length=32)
     period: str = Field(max_length=10, index=True)
     team_key: str = Field(max_length=64)
+    manager_id: str | None = Field(default=None, max_length=32)  # who it went to, then
     status: str = Field(max_length=16)  # answered | skipped
     moved: str | None = None
     blocked: str | None = None

@@ -90,6 +90,7 @@ def test_check_in_end_to_end_stores_the_answer_and_updates_the_dm(
     assert row.workspace_id == TEAM and row.period == "2026-W48" and row.status == "answered"
     assert row.moved == "Shipped the <!channel> importer" and row.energy == 4
     assert row.helped_users == ["U2"] and row.objective_key == "eu-launch" and not row.late
+    assert row.manager_id == "UMGR"  # history stays with the manager it was written to
     [update] = slack.of("chat.update")
     assert update.params["channel"] == "D1"
     assert update.params["ts"] == "1700000000.000001"

@@ -36,17 +36,19 @@ CONCERN = "The roadmap changes every week"
 def org(engine):
     seed_org(engine, ORG, PEOPLE)
     with Session(engine) as session:
-        for user, team, energy in (
-            ("U1", "platform", 2),
-            ("U2", "platform", 5),
-            ("UMGR", "lead", 3),
+        for user, team, manager, energy in (
+            ("U1", "platform", "UMGR", 2),
+            ("U2", "platform", "UMGR", 5),
+            ("U1", "platform", "UOLD", 4),  # W47, when someone else managed the team
+            ("UMGR", "lead", "UBOSS", 3),
         ):
             session.add(
                 Checkin(
                     workspace_id=TEAM,
                     user_id=user,
-                    period="2026-W48",
+                    period="2026-W47" if manager == "UOLD" else "2026-W48",
                     team_key=team,
+                    manager_id=manager,
                     status="answered",
                     moved=f"{user} moved",
                     energy=energy,
@@ -133,25 +135,27 @@ def test_a_person_gets_their_own_data_with_energy_by_dm(org, requests, slack):
         "leadbot-my_reflections.csv",
         "leadbot-my_reflections.json",
     ]
-    [mine] = json.loads(uploaded["leadbot-my_checkins.json"])
-    assert mine["user_id"] == "U1" and mine["energy"] == 2
+    mine = json.loads(uploaded["leadbot-my_checkins.json"])  # every week, whoever managed
+    assert [(row["period"], row["energy"]) for row in mine] == [("2026-W47", 4), ("2026-W48", 2)]
+    assert {row["user_id"] for row in mine} == {"U1"}
     [completed] = slack.of("files.completeUploadExternal")
     assert completed.params["channel_id"] == "D1"
     assert "sent your data" in slack.responses()[-1]["text"]
 
 
-def test_a_manager_also_gets_the_check_ins_of_the_teams_they_manage_without_energy(
+def test_a_manager_also_gets_the_check_ins_written_to_them_without_energy(
     org, requests, slack
 ):
     requests.command("/leadership", "export", user="UMGR")
     uploaded = slack.uploads()
     team = json.loads(uploaded["leadbot-team_checkins.json"])
     assert {row["user_id"] for row in team} == {"U1", "U2"}  # not their own: that goes up
+    assert {row["period"] for row in team} == {"2026-W48"}  # W47 stays with its manager
     assert all("energy" not in row for row in team)
     assert "energy" not in uploaded["leadbot-team_checkins.csv"].decode().splitlines()[0]
     [own] = json.loads(uploaded["leadbot-my_checkins.json"])
     assert own["user_id"] == "UMGR" and own["energy"] == 3
-    assert "teams you manage" in slack.responses()[-1]["text"]
+    assert "while you were their manager" in slack.responses()[-1]["text"]
 
 
 def test_an_upload_that_fails_gets_a_kind_message(org, requests, slack):

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7c145fb4726d
+Revision ID: 05871efbf11f
 Revises:
-Create Date: 2026-11-25 15:13:10.564140
+Create Date: 2026-11-25 16:24:39.671053
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.models
 
-revision = "7c145fb4726d"
+revision = "05871efbf11f"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("period", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("team_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("manager_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("moved", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("blocked", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
