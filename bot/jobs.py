@@ -87,28 +87,18 @@ def build_scheduler(
         next_run_time=now,
         replace_existing=True,
     )
-    scheduler.add_job(
-        safe("people", lambda: refresh_people_and_plans(deps, client_for)),
-        "interval",
-        id="people",
-        hours=24,
-        next_run_time=now,
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        safe("seen-events", lambda: dedupe.purge_seen(deps.engine, deps.clock())),
-        "interval",
-        id="seen-events",
-        hours=24,
-        next_run_time=now,
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        safe("retention", lambda: retention.daily(deps.engine, deps.clock())),
-        "interval",
-        id="retention",
-        hours=24,
-        next_run_time=now,
-        replace_existing=True,
-    )
+    daily = {
+        "people": lambda: refresh_people_and_plans(deps, client_for),
+        "seen-events": lambda: dedupe.purge_seen(deps.engine, deps.clock()),
+        "retention": lambda: retention.daily(deps.engine, deps.clock()),
+    }
+    for name, job in daily.items():
+        scheduler.add_job(
+            safe(name, job),
+            "interval",
+            id=name,
+            hours=24,
+            next_run_time=now,
+            replace_existing=True,
+        )
     return scheduler

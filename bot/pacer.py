@@ -209,40 +209,30 @@ class PacedRateLimitRetry(_Paced, RateLimitErrorRetryHandler):
         self._next(state, request, retry_after(response.headers))
 
 
-class PacedServerErrorRetry(_Paced, ServerErrorRetryHandler):
+class _PacedBackoff(_Paced):
+    """A slack_sdk handler whose backoff sleeps through the pacer (5xx, connection errors)."""
+
+    def __init__(self, pacer: Pacer, max_retry_count: int = 2) -> None:
+        super().__init__(max_retry_count=max_retry_count, interval_calculator=BACKOFF)  # type: ignore[call-arg]
+        self.pacer = pacer
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        self._next(state, request, None)
+
+
+class PacedServerErrorRetry(_PacedBackoff, ServerErrorRetryHandler):
     """slack_sdk's 500/503 handler, backing off through the pacer."""
 
-    def __init__(self, pacer: Pacer, max_retry_count: int = 2) -> None:
-        super().__init__(max_retry_count=max_retry_count, interval_calculator=BACKOFF)
-        self.pacer = pacer
 
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        self._next(state, request, None)
-
-
-class PacedConnectionErrorRetry(_Paced, ConnectionErrorRetryHandler):
+class PacedConnectionErrorRetry(_PacedBackoff, ConnectionErrorRetryHandler):
     """slack_sdk's connection-error handler, backing off through the pacer."""
-
-    def __init__(self, pacer: Pacer, max_retry_count: int = 2) -> None:
-        super().__init__(max_retry_count=max_retry_count, interval_calculator=BACKOFF)
-        self.pacer = pacer
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        self._next(state, request, None)
 
 
 class PacedClient(WebClient):
