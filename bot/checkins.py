@@ -45,15 +45,7 @@ def window(plan: Plan, label: str, now: datetime) -> Window:
 
 
 def nudge_row(plan: Plan, this: Period) -> Delivery:
-    return Delivery(
-        workspace_id=plan.person.workspace_id,
-        subject=plan.person.user_id,
-        kind=NUDGE,
-        period=this.label,
-        channel=plan.person.user_id,
-        due_at=this.opens_at,
-        expires_at=this.closes_at,
-    )
+    return plan.dm(NUDGE, this.label, this.opens_at, this.closes_at)
 
 
 def plan_nudges(session: Session, plan: Plan, now: datetime) -> int:
@@ -111,15 +103,7 @@ def after_nudge(session: Session, plan: Plan, label: str, sent_at: datetime) -> 
 
 
 def _reminder(plan: Plan, this: Period, kind: str, due: datetime) -> Delivery:
-    return Delivery(
-        workspace_id=plan.person.workspace_id,
-        subject=plan.person.user_id,
-        kind=kind,
-        period=this.label,
-        channel=plan.person.user_id,
-        due_at=due,
-        expires_at=this.closes_at,
-    )
+    return plan.dm(kind, this.label, due, this.closes_at)
 
 
 def snooze(session: Session, plan: Plan, label: str, now: datetime) -> datetime | None:

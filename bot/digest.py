@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.config import OrgConfig
@@ -68,27 +67,29 @@ class TeamWeek:
         return mine
 
 
+def counts_for(row: Checkin, period: str) -> bool:
+    """Whether a period's digest counts a check-in: on time for it, or late for the one before."""
+    if row.late:
+        return row.period == shift_label(period, -1)
+    return row.period == period
+
+
 def counted_checkins(
     session: Session, workspace_id: str, user_ids: list[str], period: str
 ) -> list[Checkin]:
-    """The check-ins a period's digest counts: on time for it, or late for the one before."""
+    """The check-ins the digest of `period` counts (see counts_for)."""
     if not user_ids:
         return []
-    previous = shift_label(period, -1)
-    return list(
-        session.exec(
-            select(Checkin)
-            .where(
-                Checkin.workspace_id == workspace_id,
-                col(Checkin.user_id).in_(user_ids),
-                sa.or_(
-                    sa.and_(col(Checkin.period) == period, col(Checkin.late).is_(False)),
-                    sa.and_(col(Checkin.period) == previous, col(Checkin.late).is_(True)),
-                ),
-            )
-            .order_by(col(Checkin.id))
+    rows = session.exec(
+        select(Checkin)
+        .where(
+            Checkin.workspace_id == workspace_id,
+            col(Checkin.user_id).in_(user_ids),
+            col(Checkin.period).in_([shift_label(period, -1), period]),
         )
+        .order_by(col(Checkin.id))
     )
+    return [row for row in rows if counts_for(row, period)]
 
 
 def latest_reflections(

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.config import OrgConfig, Schedule, zone_or
 from bot.schedule import Period, current_period, last_closed_period, upcoming_period
 from storage import queries
-from storage.models import Person, Team
+from storage.models import Delivery, Person, Team
 
 SLACKBOT = "USLACKBOT"
 
@@ -64,6 +64,21 @@ class Plan:
     @property
     def reports_to_self(self) -> bool:
         return self.manager_id == self.person.user_id
+
+    def dm(
+        self, kind: str, period: str, due: datetime, expires: datetime, note: str | None = None
+    ) -> Delivery:
+        """An outbox row for a DM to this person."""
+        return Delivery(
+            workspace_id=self.person.workspace_id,
+            subject=self.person.user_id,
+            kind=kind,
+            period=period,
+            channel=self.person.user_id,
+            due_at=due,
+            expires_at=expires,
+            note=note,
+        )
 
     def current(self, now: datetime) -> Period | None:
         return current_period(now, self.schedule, self.zone, self.manager_zone)

@@ -12,6 +12,7 @@ import prompts
 from bot.config import WEEKDAYS, WorkingHours
 from bot.org import Plan, plan_for
 from bot.schedule import local_to_utc, period_label
+from bot.views.kit import cut
 from storage import queries
 from storage.models import Delivery, Reflection
 
@@ -45,16 +46,9 @@ def strategy_times(plan: Plan, after: datetime, *, any_week: bool) -> datetime:
 
 
 def _row(plan: Plan, kind: str, due: datetime, note: str | None = None) -> Delivery:
-    return Delivery(
-        note=note,
-        workspace_id=plan.person.workspace_id,
-        subject=plan.person.user_id,
-        kind=kind,
-        period=period_label(due.astimezone(plan.zone).date()),
-        channel=plan.person.user_id,
-        due_at=due,
-        expires_at=due + VALID_FOR,
-    )
+    """A reflection DM, labelled by the person's local week and valid for a week."""
+    label = period_label(due.astimezone(plan.zone).date())
+    return plan.dm(kind, label, due, due + VALID_FOR, note)
 
 
 def plan_reflection(session: Session, plan: Plan, now: datetime) -> int:
@@ -122,7 +116,8 @@ def reask(
         if not (added or mentions):
             continue
         due = next_working_morning(now, plan.zone, plan.config.working_hours)
-        rows.append(_row(plan, REASK, due, note=describe_changes(changes)))
+        note = cut(describe_changes(changes), 500)  # the column's size, with a visible …
+        rows.append(_row(plan, REASK, due, note=note))
     return queries.insert_deliveries(session=session, rows=rows)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from bot.config import OrgConfig
-from bot.digest import Quote, TeamWeek, team_week
+from bot.digest import Quote, TeamWeek, counts_for, team_week
 from bot.schedule import shift_label
 from storage import queries
 from storage.models import Checkin, Delivery
@@ -102,13 +102,8 @@ class History:
         )
 
     def counted(self, label: str) -> list[Checkin]:
-        """What the digest of `label` counts: on time for it, or late for the week before."""
-        previous = shift_label(label, -1)
-        return [
-            r
-            for r in self.rows
-            if (r.period == label and not r.late) or (r.period == previous and r.late)
-        ]
+        """What the digest of `label` counts (bot.digest.counts_for)."""
+        return [r for r in self.rows if counts_for(r, label)]
 
     def said(self, user_id: str, label: str) -> Checkin | None:
         """The person's check-in (answer or skip) for the week itself, whenever it came."""

@@ -197,3 +197,15 @@ def test_a_new_objective_reasks_everyone_at_their_next_working_morning(org, engi
         session.commit()
     [row] = strategy_rows(engine, "UMGR")
     assert row.due_at == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 09:00 Berlin
+
+
+def test_a_reask_after_many_changes_keeps_its_note_within_the_column(org, engine, clock):
+    clock.set("2026-11-24T12:00:00+00:00")
+    changes = [
+        strategy.ObjectiveChange(f"o{i}", "A long objective title " * 3, "added") for i in range(30)
+    ]
+    with Session(engine) as session:
+        strategy.reask(session, TEAM, changes, {"U1"}, clock())
+        session.commit()
+    [row] = strategy_rows(engine, "U1")
+    assert len(row.note) == 500 and row.note.endswith("…")
