@@ -103,13 +103,21 @@ def measure(engine: Engine) -> dict[str, float]:
             session.rollback()
         with Session(engine) as session:
             start = time.perf_counter()
-            claimed = queries.claim_due(session=session, now=NOW, lease=lease, limit=DUE)
+            claimed = queries.claim_due(
+                session=session, now=NOW, lease=lease, limit=DUE, claimer="bench"
+            )
             claims.append(time.perf_counter() - start)
         assert len(claimed) == DUE, len(claimed)
         put_back(engine, [row.id for row in claimed if row.id is not None])
         with Session(engine) as session:
             start = time.perf_counter()
-            queries.claim_due(session=session, now=NOW - timedelta(hours=1), lease=lease, limit=DUE)
+            queries.claim_due(
+                session=session,
+                now=NOW - timedelta(hours=1),
+                lease=lease,
+                limit=DUE,
+                claimer="bench",
+            )
             idles.append(time.perf_counter() - start)
     ms = lambda values, q=0.5: round(sorted(values)[int(len(values) * q)] * 1000, 2)  # noqa: E731
     return {

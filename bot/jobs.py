@@ -14,7 +14,7 @@ from bot import checkins, dedupe, retention
 from bot.deps import Deps
 from bot.org import load_config, plan_for
 from bot.people import sync_people
-from bot.sender import Sender
+from bot.sender import HEARTBEAT, Sender
 from storage import queries
 from storage.models import Uninstall, Workspace
 
@@ -85,6 +85,13 @@ def build_scheduler(
         id="outbox",
         seconds=deps.settings.tick_seconds,
         next_run_time=now,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        safe("leases", sender.renew),
+        "interval",
+        id="leases",
+        seconds=HEARTBEAT.total_seconds(),
         replace_existing=True,
     )
     daily = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -37,7 +38,11 @@ PERMANENT = {
     "missing_scope",
     "team_access_not_granted",
 }
-LEASE = timedelta(minutes=5)
+# A claim is a lease: a sender renews its leases every HEARTBEAT (a scheduler job) and again
+# just before each send, so the rows of a killed sender go to another one within LEASE, while
+# a live sender, however slowed by Slack's limits, keeps its own.
+LEASE = timedelta(seconds=30)
+HEARTBEAT = LEASE / 3
 CHANNEL_REFUSED = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
 
 
@@ -60,15 +65,41 @@ class Sender:
         self.client_for = client_for
         self.clock = clock
         self.batch = batch
+        self.claimer = uuid.uuid4().hex  # whose leases these are; one per sender
 
     def run_once(self) -> int:
         """Send what is due now; return how many rows were handled."""
         now = self.clock()
         with Session(self.engine) as session:
-            rows = queries.claim_due(session=session, now=now, lease=LEASE, limit=self.batch)
+            rows = queries.claim_due(
+                session=session, now=now, lease=LEASE, limit=self.batch, claimer=self.claimer
+            )
         for row in rows:
-            self._handle(row, now)
+            if self._hold(row):
+                self._handle(row, now)
         return len(rows)
+
+    def renew(self) -> int:
+        """The heartbeat: extend every lease this sender holds; how many it held."""
+        with Session(self.engine) as session:
+            return queries.renew_leases(
+                session=session, claimer=self.claimer, until=self.clock() + LEASE
+            )
+
+    def _hold(self, row: Delivery) -> bool:
+        """Renew the row's lease just before handling it; False (and it is left alone) when
+        another sender took it over while this one was stalled past its lease."""
+        assert row.id is not None
+        with Session(self.engine) as session:
+            held = queries.hold(
+                session=session,
+                delivery_id=row.id,
+                claimer=self.claimer,
+                until=self.clock() + LEASE,
+            )
+        if not held:
+            logger.warning("delivery %s was taken over by another sender; leaving it", row.id)
+        return held
 
     def drain(self, limit: int = 100) -> int:
         """Run until nothing is due (bounded), for jobs and tests."""

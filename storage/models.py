@@ -159,6 +159,7 @@ class Delivery(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=500)  # what the message is about
     parts_sent: int = 0  # a long message goes out in parts; a retry resumes after these
     lease_until: datetime | None = _when()
+    claim: str | None = Field(default=None, max_length=32)  # the sender holding the lease
     attempts: int = 0
     last_error: str | None = None
     posted_channel: str | None = Field(default=None, max_length=32)

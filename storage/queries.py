@@ -241,8 +241,10 @@ def due_candidates(*, now: datetime, limit: int) -> Select:
     )
 
 
-def claim_due(*, session: Session, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
-    """Atomically claim due rows (and rows whose claimer's lease ran out) for this process.
+def claim_due(
+    *, session: Session, now: datetime, lease: timedelta, limit: int, claimer: str
+) -> list[Delivery]:
+    """Atomically claim due rows (and rows whose claimer's lease ran out) for `claimer`.
 
     On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED; on every database
     the claim is a conditional update, so a row is claimed by exactly one caller.
@@ -254,7 +256,12 @@ def claim_due(*, session: Session, now: datetime, lease: timedelta, limit: int) 
             session.execute(
                 sa.update(Delivery)
                 .where(col(Delivery.id).in_(candidates), _due(now))
-                .values(status="sending", lease_until=now + lease, attempts=Delivery.attempts + 1)
+                .values(
+                    status="sending",
+                    lease_until=now + lease,
+                    claim=claimer,
+                    attempts=Delivery.attempts + 1,
+                )
                 .returning(Delivery.id),
                 execution_options={"synchronize_session": False},
             ).scalars()
@@ -269,6 +276,35 @@ def claim_due(*, session: Session, now: datetime, lease: timedelta, limit: int) 
     )
 
 
+def hold(*, session: Session, delivery_id: int, claimer: str, until: datetime) -> bool:
+    """Extend `claimer`'s lease on one row; False when the row is no longer theirs (its lease
+    ran out and another sender took it over), so they must not send it."""
+    result = session.execute(
+        sa.update(Delivery)
+        .where(
+            col(Delivery.id) == delivery_id,
+            col(Delivery.status) == "sending",
+            col(Delivery.claim) == claimer,
+        )
+        .values(lease_until=until),
+        execution_options={"preserve_rowcount": True},
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def renew_leases(*, session: Session, claimer: str, until: datetime) -> int:
+    """Extend every lease `claimer` holds (its heartbeat); how many there were."""
+    result = session.execute(
+        sa.update(Delivery)
+        .where(col(Delivery.status) == "sending", col(Delivery.claim) == claimer)
+        .values(lease_until=until),
+        execution_options={"preserve_rowcount": True},
+    )
+    session.commit()
+    return max(result.rowcount or 0, 0)
+
+
 def finish_delivery(
     *,
     session: Session,
@@ -281,7 +317,7 @@ def finish_delivery(
     sent_at: datetime | None = None,
 ) -> None:
     """Record the outcome of a claimed row (or put it back as pending, due at `retry_at`)."""
-    values: dict[str, object] = {"status": status, "lease_until": None}
+    values: dict[str, object] = {"status": status, "lease_until": None, "claim": None}
     if status == "sent":
         values.update(posted_channel=channel, ts=ts, sent_at=sent_at or utcnow(), last_error=None)
     if error is not None:

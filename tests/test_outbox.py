@@ -9,7 +9,8 @@ import pytest
 from sqlmodel import Session, select
 
 from bot import checkins
-from bot.sender import LEASE, Sender
+from bot.jobs import build_scheduler
+from bot.sender import HEARTBEAT, LEASE, Sender
 from storage import queries
 from storage.engine import make_engine
 from storage.models import Checkin, Delivery, Person
@@ -206,7 +207,9 @@ def test_a_claim_left_sending_by_a_dead_process_is_taken_over_after_its_lease(
 ):
     clock.set(NUDGE_W48)
     with Session(engine) as session:  # a process claims the due rows, then dies
-        claimed = queries.claim_due(session=session, now=clock(), lease=LEASE, limit=10)
+        claimed = queries.claim_due(
+            session=session, now=clock(), lease=LEASE, limit=10, claimer="dead"
+        )
     assert {row.subject for row in claimed} == {"UMGR", "U1"}
     sender.drain()
     assert slack.of("chat.postMessage") == []
@@ -222,6 +225,50 @@ def test_a_claim_left_sending_by_a_dead_process_is_taken_over_after_its_lease(
     assert nudged == ["U1", "UMGR"]
     row = one(engine, subject="U1", kind="nudge", period="2026-W48")
     assert row.status == "sent" and row.attempts == 2 and row.ts
+    assert row.claim is None and row.lease_until is None
+
+
+def test_a_live_senders_heartbeat_keeps_its_claims_from_being_taken_over(
+    org, engine, clock, app, slack
+):
+    clock.set(NUDGE_W48)
+    slow, other = (Sender(engine, lambda _w: app.client, clock) for _ in range(2))
+    with Session(engine) as session:  # `slow` claims both rows, then waits on Slack's limits
+        claimed = queries.claim_due(
+            session=session, now=clock(), lease=LEASE, limit=10, claimer=slow.claimer
+        )
+    assert len(claimed) == 2
+    for _ in range(6):  # two whole leases pass, with a heartbeat every third of one
+        clock.now += LEASE / 3
+        assert slow.renew() == 2
+        assert other.drain() == 0
+    assert slack.of("chat.postMessage") == []
+    for row in claimed:
+        assert slow._hold(row)
+        slow._handle(row, clock())
+    assert sorted(c.params["channel"] for c in posts_of(slack)) == ["U1", "UMGR"]
+    assert slow.renew() == 0  # nothing is held once sent
+
+
+def test_a_sender_stalled_past_its_lease_leaves_the_row_to_the_one_that_took_it_over(
+    org, engine, clock, app, slack
+):
+    clock.set(NUDGE_W48)
+    stalled, other = (Sender(engine, lambda _w: app.client, clock) for _ in range(2))
+    with Session(engine) as session:
+        claimed = queries.claim_due(
+            session=session, now=clock(), lease=LEASE, limit=10, claimer=stalled.claimer
+        )
+    clock.now += LEASE  # no heartbeat came (the process was frozen): the lease ran out
+    assert other.drain() == 2
+    assert [stalled._hold(row) for row in claimed] == [False, False]  # it wakes: not its rows
+    assert sorted(c.params["channel"] for c in posts_of(slack)) == ["U1", "UMGR"]
+    row = one(engine, subject="U1", kind="nudge", period="2026-W48")
+    assert row.status == "sent" and row.attempts == 2
+
+
+def posts_of(slack) -> list:
+    return [c for c in slack.of("chat.postMessage") if is_checkin(c)]
 
 
 # --- Slack errors ---------------------------------------------------------------------
@@ -540,3 +587,9 @@ def test_snoozing_past_the_close_does_not_promise_a_reminder_that_never_comes(
     reminders = (checkins.REMINDER, *checkins.SNOOZES)
     waiting = [r for r in deliveries(engine, subject="U1", status="pending") if r.kind in reminders]
     assert ("remind you around" in reply) == bool(waiting)
+
+
+def test_the_heartbeat_runs_every_third_of_a_lease(deps, sender, app):
+    scheduler = build_scheduler(deps, sender, lambda _workspace: app.client)
+    job = scheduler.get_job("leases")
+    assert job is not None and job.trigger.interval == HEARTBEAT == LEASE / 3

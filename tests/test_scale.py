@@ -227,5 +227,5 @@ def test_finding_due_work_is_an_index_range_on_status_and_due_time(engine, clock
         assert "Index Scan on ix_delivery_due" in text or "Index Cond" in text, text
         assert "Seq Scan" not in text, text
     with Session(engine) as session:
-        claimed = queries.claim_due(session=session, now=now, lease=LEASE, limit=50)
+        claimed = queries.claim_due(session=session, now=now, lease=LEASE, limit=50, claimer="test")
     assert [row.subject for row in claimed] == [f"U{i}" for i in range(0, 21, 4)]
