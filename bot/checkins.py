@@ -44,6 +44,15 @@ def window(plan: Plan, label: str, now: datetime) -> Window:
     return Window.CLOSED
 
 
+def window_ends(plan: Plan, label: str, state: Window) -> datetime | None:
+    """When `state` ends for the period: its close while open, the next nudge while late."""
+    if state is Window.OPEN:
+        return period_of(plan, label).closes_at
+    if state is Window.LATE:
+        return period_of(plan, shift_label(label, 1)).opens_at
+    return None
+
+
 def nudge_row(plan: Plan, this: Period) -> Delivery:
     return plan.dm(NUDGE, this.label, this.opens_at, this.closes_at)
 

@@ -1,4 +1,4 @@
-"""`python -m bot [run | worker | import FILE | export-org | digest | manifest | db upgrade]`."""
+"""`python -m bot [run | web | worker | import FILE | export-org | digest | manifest | db …]`."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m bot", description="leadbot, a leadership system in Slack."
     )
     commands = root.add_subparsers(dest="command")
-    commands.add_parser("run", help="serve Slack (the default)")
-    commands.add_parser("worker", help="only send scheduled messages (no HTTP, no Socket Mode)")
+    commands.add_parser("run", help="serve Slack and do the scheduled work (the default)")
+    commands.add_parser("web", help="only serve Slack: acknowledge and hand work to a worker")
+    commands.add_parser("worker", help="only do the scheduled and handed-on work (no serving)")
     imports = commands.add_parser("import", help="import an org file (teams, objectives, schedule)")
     imports.add_argument("file")
     imports.add_argument(
@@ -118,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             workspace=args.workspace,
             now=utcnow(),
         )
-    return run(Deps(settings=settings, engine=engine), serve=command != "worker")
+    deps = Deps(settings=settings, engine=engine, web_only=command == "web")
+    return run(deps, serve=command != "worker", work=command != "web")
 
 
 def import_file(settings: Settings, engine: object, path: str, *, yes: bool) -> int:
@@ -159,22 +161,24 @@ def export_file(engine: object, out: str | None, workspace: str | None) -> int:
     return 0
 
 
-def run(deps: Deps, *, serve: bool = True) -> int:
-    """Serve Slack (unless a worker) until stopped, with the sender waking on the scheduler."""
+def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
+    """Serve Slack (unless a worker) and run the scheduler (unless web only) until stopped."""
     from bot.app import create_app
     from bot.jobs import build_scheduler
     from bot.sender import Sender
     from bot.server import serve_http, serve_socket_mode
+    from handlers import inbox_handlers
 
     settings = deps.settings
     app = create_app(deps)
     client_for = client_factory(settings, deps.engine)  # in OAuth mode, each workspace's token
     sender = Sender(deps.engine, client_for, deps.clock)
-    scheduler = build_scheduler(deps, sender, client_for)
-    scheduler.start()
+    scheduler = build_scheduler(deps, sender, client_for, inbox_handlers())
+    if work:
+        scheduler.start()
     try:
         if not serve:
-            logger.info("worker: sending scheduled messages only")
+            logger.info("worker: scheduled and handed-on work only")
             threading.Event().wait()
         elif settings.app_token:
             serve_socket_mode(app, settings.app_token)
@@ -183,5 +187,6 @@ def run(deps: Deps, *, serve: bool = True) -> int:
     except KeyboardInterrupt:
         logger.info("stopping")
     finally:
-        scheduler.shutdown(wait=False)
+        if work:
+            scheduler.shutdown(wait=False)
     return 0

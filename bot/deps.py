@@ -23,3 +23,6 @@ class Deps:
     settings: Settings
     engine: Engine
     clock: Clock = utcnow
+    # True in a process that only serves Slack (`python -m bot web`): listeners acknowledge
+    # and hand work on through the inbox, and a worker does it.
+    web_only: bool = False

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot import checkins, strategy
 from storage import queries
-from storage.models import Checkin, Reflection
+from storage.models import Checkin, Inbox, Reflection
 
 # "Stop my check-ins" pauses until a date nobody reaches; `/leadership resume` undoes it.
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
@@ -43,6 +43,11 @@ def forget_person(
         ),
         execution_options={"preserve_rowcount": True},
     ).rowcount
+    session.execute(  # an answer still on its way to being stored goes too
+        sa.delete(Inbox).where(
+            col(Inbox.workspace_id) == workspace_id, col(Inbox.user_id) == user_id
+        )
+    )
     mentions = _unmention(session, workspace_id, user_id)
     kinds = [checkins.REMINDER, *checkins.SNOOZES]  # "you haven't checked in" makes no sense now
     if stop:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlmodel import Session, col, select
 
-from bot import checkins, dedupe, retention
+from bot import checkins, dedupe, inbox, retention
 from bot.deps import Deps
 from bot.org import load_config, plan_for
 from bot.people import sync_people
@@ -26,6 +26,8 @@ DRAIN_BATCHES = 10_000
 # The daily re-plan commits every few people: the sender inserts the same outbox keys (a sent
 # nudge plans the next), and on PostgreSQL an insert waits for an uncommitted one of its key.
 PLAN_CHUNK = 20
+# Answers handed on by a web-only process are stored within this many seconds.
+INBOX_SECONDS = 1
 
 
 def safe(name: str, job: Callable[[], object]) -> Callable[[], None]:
@@ -71,7 +73,10 @@ def refresh_people_and_plans(deps: Deps, client_for: Callable[[str], WebClient])
 
 
 def build_scheduler(
-    deps: Deps, sender: Sender, client_for: Callable[[str], WebClient]
+    deps: Deps,
+    sender: Sender,
+    client_for: Callable[[str], WebClient],
+    inbox_handlers: Mapping[str, inbox.Handler],
 ) -> BackgroundScheduler:
     """One scheduler in UTC with stable job ids; started and stopped by the entry point."""
     scheduler = BackgroundScheduler(
@@ -84,6 +89,14 @@ def build_scheduler(
         "interval",
         id="outbox",
         seconds=deps.settings.tick_seconds,
+        next_run_time=now,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        safe("inbox", lambda: inbox.drain(deps.engine, inbox_handlers, client_for, deps.clock)),
+        "interval",
+        id="inbox",
+        seconds=INBOX_SECONDS,
         next_run_time=now,
         replace_existing=True,
     )

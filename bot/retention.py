@@ -13,7 +13,15 @@ from sqlmodel import Session, SQLModel, col, select
 import storage.slack_tables  # noqa: F401 - the installation tables are erased with the rest
 from bot.config import Retention
 from bot.org import load_config
-from storage.models import Checkin, Concern, ConcernNote, Reflection, Uninstall, Workspace
+from storage.models import (
+    Checkin,
+    Concern,
+    ConcernNote,
+    Inbox,
+    Reflection,
+    Uninstall,
+    Workspace,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +80,10 @@ def _purge(session: Session, workspace_id: str, keep: Retention, now: datetime) 
         col(ConcernNote.concern_id).in_(select(Concern.id).where(old))
     )
     _count(session, threads)
+    given_up = sa.and_(  # answers the inbox could not store, kept no longer than answers
+        col(Inbox.workspace_id) == workspace_id, col(Inbox.received_at) < answers_before
+    )
+    _count(session, sa.delete(Inbox).where(given_up))
     return Purged(
         checkins=_count(session, _older(Checkin, workspace_id, answers_before)),
         reflections=_count(session, _older(Reflection, workspace_id, answers_before)),

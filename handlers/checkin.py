@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 import prompts
-from bot import checkins
+from bot import checkins, inbox
 from bot.checkins import Window
 from bot.deps import Deps
 from bot.org import Plan, plan_for
@@ -19,9 +22,11 @@ from bot.views import checkin as views
 from bot.views.kit import metadata, notice_modal, slack_date
 from handlers.home import publish_home
 from storage import queries
-from storage.models import Checkin
+from storage.models import Checkin, Inbox
 
 logger = logging.getLogger(__name__)
+
+CHECKIN = "checkin"  # the inbox kind of a handed-on answer
 
 
 def register(app: App) -> None:
@@ -98,7 +103,7 @@ def _open(
         if refusal:
             tell(body, client, respond, refusal)
             return
-        view = _modal(session, plan, label, existing, late=state is Window.LATE)
+        view = _modal(session, plan, label, existing, state)
     if (body.get("view") or {}).get("type") == "home":
         view["private_metadata"] = json.dumps({**metadata(view), "home": True})
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -134,7 +139,7 @@ def _refusal(
 
 
 def _modal(
-    session: Session, plan: Plan, label: str, existing: Checkin | None, *, late: bool
+    session: Session, plan: Plan, label: str, existing: Checkin | None, state: Window | None
 ) -> dict:
     answer = views.Answer()
     if existing is not None and existing.status == "answered":
@@ -157,8 +162,13 @@ def _modal(
         who_sees=who,
         objectives=_objectives(plan),
         last_blocker=checkins.last_blocker(session, plan, label),
-        late=late,
+        late=state is Window.LATE,
+        until=int(ends.timestamp()) if (ends := _ends(plan, label, state)) else None,
     )
+
+
+def _ends(plan: Plan, label: str, state: Window | None) -> datetime | None:
+    return checkins.window_ends(plan, label, state) if state is not None else None
 
 
 def _objectives(plan: Plan) -> list[tuple[str, str]]:
@@ -168,36 +178,111 @@ def _objectives(plan: Plan) -> list[tuple[str, str]]:
 def submit_checkin(
     ack: Ack, body: dict, client: WebClient, context: BoltContext, view: dict
 ) -> None:
+    """Check the answer, acknowledge, hand it on through the inbox, and store it unless this
+    process only acknowledges (the worker then stores it within a second)."""
     deps = _deps(context)
     now = deps.clock()
     meta = metadata(view)
     label = str(meta.get("period", ""))
     answer = views.read_submission(view.get("state", {}).get("values", {}))
+    errors = _errors_in_time(view, meta, answer, now)
+    if errors is None:  # the modal's window has ended (or it predates `until`): ask the database
+        errors = _errors_now(deps, context, label, answer, now)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()  # the answer is valid: the modal closes now
+    handed_on = {"period": label, "answer": views.answer_data(answer), "home": "home" in meta}
+    try:
+        row_id = inbox.put(
+            deps.engine,
+            workspace_id=context.team_id,
+            user_id=context.user_id,
+            kind=CHECKIN,
+            body=handed_on,
+            now=now,
+        )
+    except SQLAlchemyError:
+        logger.exception("could not hand a check-in on to be stored")
+        not_stored(client, context.user_id, label, prompts.text("checkin.not_saved"), answer)
+        return
+    if not deps.web_only:
+        inbox.handle(deps.engine, row_id, INBOX, client, now)
+
+
+def _errors_in_time(
+    view: dict, meta: dict, answer: views.Answer, now: datetime
+) -> dict[str, str] | None:
+    """The answer's errors from the submission alone, while the modal's window lasts (no
+    database); None once it has ended, or when the modal does not say when it ends."""
+    until = meta.get("until")
+    if not isinstance(until, int) or now.timestamp() >= until:
+        return None
+    return views.answer_errors(answer, views.offered_objectives(view))
+
+
+def _errors_now(
+    deps: Deps, context: BoltContext, label: str, answer: views.Answer, now: datetime
+) -> dict[str, str]:
+    """The answer's errors against what is stored now: the person's team and the period."""
     with Session(deps.engine) as session:
         plan = plan_for(session, context.team_id, context.user_id)
         if plan is None:
-            ack(
-                response_action="errors",
-                errors={"energy": prompts.text("checkin.not_in_team")[:150]},
-            )
-            return
+            return {"energy": prompts.text("checkin.not_in_team")[:150]}
         errors = views.answer_errors(answer, {key for key, _ in _objectives(plan)})
-        state = _window_or_none(plan, label, now)
-        existing = queries.get_checkin(
-            session=session, workspace_id=context.team_id, user_id=context.user_id, period=label
+        refusal = _refusal_at(session, plan, label, now)
+    return {"moved": refusal} if refusal else errors
+
+
+def _refusal_at(session: Session, plan: Plan, label: str, now: datetime) -> str | None:
+    """Why an answer for `label` can't be stored at `now`; None when it can."""
+    state = _window_or_none(plan, label, now)
+    existing = queries.get_checkin(
+        session=session,
+        workspace_id=plan.person.workspace_id,
+        user_id=plan.person.user_id,
+        period=label,
+    )
+    answered = existing is not None and existing.status == "answered"
+    return _refusal(plan, label, state, answered=answered, editing=answered, now=now)
+
+
+def store_answer(engine: Engine, client: WebClient, row: Inbox, now: datetime) -> None:
+    """The inbox handler: store a handed-on answer as of when it arrived, then show it as done
+    in the person's DMs (and Home). An answer that can no longer be stored (the person left
+    the team, or the week closed while the modal was open) is sent back to them by DM."""
+    label = str(row.body.get("period", ""))
+    answer = views.answer_from_data(row.body.get("answer") or {})
+    arrived = row.received_at
+    with Session(engine) as session:
+        plan = plan_for(session, row.workspace_id, row.user_id)
+        refusal = (
+            prompts.text("checkin.not_in_team")
+            if plan is None
+            else _refusal_at(session, plan, label, arrived)
         )
-        answered = existing is not None and existing.status == "answered"
-        refusal = _refusal(plan, label, state, answered=answered, editing=answered, now=now)
-        if refusal:
-            errors = {"moved": refusal}
-        if errors:
-            ack(response_action="errors", errors=errors)
+        if plan is None or refusal:
+            not_stored(client, row.user_id, label, refusal or "", answer)
             return
-        ack()  # the answer is valid: the modal closes now; storing it is the listener's work
-        checkins.record_answer(session, plan, label, answer, late=state is Window.LATE, now=now)
+        if answer.objective_key not in {o.key for o in plan.config.objectives}:
+            answer = replace(answer, objective_key=None)  # removed while the modal was open
+        late = _window_or_none(plan, label, arrived) is Window.LATE
+        checkins.record_answer(session, plan, label, answer, late=late, now=arrived)
         refresh_messages(session, client, plan, label, now)
-        if meta.get("home"):  # opened from App Home, which shows the new state at once
-            publish_home(client, session, context.team_id, context.user_id, now)
+        if row.body.get("home"):  # opened from App Home, which shows the new state at once
+            publish_home(client, session, row.workspace_id, row.user_id, now)
+
+
+def not_stored(
+    client: WebClient, user_id: str, label: str, reason: str, answer: views.Answer
+) -> None:
+    """Tell the person their answer was not stored, and give it back to them."""
+    text = prompts.text("checkin.not_stored", week=label, reason=reason)
+    summary = views.answer_summary(answer)
+    client.chat_postMessage(channel=user_id, text=f"{text}\n\n{summary}".strip())
+
+
+INBOX: dict[str, inbox.Handler] = {CHECKIN: store_answer}
 
 
 def _open_plan(

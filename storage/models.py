@@ -168,6 +168,22 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+class Inbox(SQLModel, table=True):
+    """Work a listener acknowledged and handed on: a check-in answer to store (bot/inbox.py).
+
+    A row lives seconds: it is deleted once handled. Concerns never pass through here.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    body: dict = _json()
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    taken_until: datetime | None = _when()  # while someone handles it; retried after
+    attempts: int = 0
+
+
 class Reflection(SQLModel, table=True):
     """A person's own words on how their role moves the strategy (one per answer)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -157,8 +158,9 @@ def test_checkin_command_opens_the_current_modal_or_says_when_the_next_opens(
     assert "next one opens" in slack.responses()[-1]["text"]
     clock.set("2026-11-27T15:00:00+00:00")
     requests.command("/checkin", user="U1")
+    closes = datetime(2026, 11, 30, 9, tzinfo=UTC)  # Monday 10:00 in Berlin, the digest time
     assert slack.of("views.open")[0].params["view"]["private_metadata"] == json.dumps(
-        {"period": "2026-W48", "late": False}
+        {"period": "2026-W48", "late": False, "until": int(closes.timestamp())}
     )
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from bot import dedupe
 from bot.jobs import build_scheduler
+from handlers import inbox_handlers
 from storage.models import SeenEvent
 from tests.conftest import TEAM, seed_org
 
@@ -58,6 +59,6 @@ def test_the_daily_job_forgets_events_older_than_a_day(engine, clock):
 
 
 def test_the_purge_is_a_daily_scheduled_job(deps, sender, app):
-    scheduler = build_scheduler(deps, sender, lambda _workspace: app.client)
+    scheduler = build_scheduler(deps, sender, lambda _workspace: app.client, inbox_handlers())
     job = scheduler.get_job("seen-events")
     assert job is not None and job.trigger.interval == timedelta(days=1)

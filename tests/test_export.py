@@ -143,9 +143,7 @@ def test_a_person_gets_their_own_data_with_energy_by_dm(org, requests, slack):
     assert "sent your data" in slack.responses()[-1]["text"]
 
 
-def test_a_manager_also_gets_the_check_ins_written_to_them_without_energy(
-    org, requests, slack
-):
+def test_a_manager_also_gets_the_check_ins_written_to_them_without_energy(org, requests, slack):
     requests.command("/leadership", "export", user="UMGR")
     uploaded = slack.uploads()
     team = json.loads(uploaded["leadbot-team_checkins.json"])

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from bot import checkins
 from bot.jobs import build_scheduler
 from bot.sender import HEARTBEAT, LEASE, Sender
+from handlers import inbox_handlers
 from storage import queries
 from storage.engine import make_engine
 from storage.models import Checkin, Delivery, Person
@@ -590,6 +591,6 @@ def test_snoozing_past_the_close_does_not_promise_a_reminder_that_never_comes(
 
 
 def test_the_heartbeat_runs_every_third_of_a_lease(deps, sender, app):
-    scheduler = build_scheduler(deps, sender, lambda _workspace: app.client)
+    scheduler = build_scheduler(deps, sender, lambda _workspace: app.client, inbox_handlers())
     job = scheduler.get_job("leases")
     assert job is not None and job.trigger.interval == HEARTBEAT == LEASE / 3

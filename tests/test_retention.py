@@ -8,6 +8,7 @@ from sqlmodel import Session, SQLModel, select
 
 from bot import retention
 from bot.jobs import build_scheduler
+from handlers import inbox_handlers
 from storage.models import Checkin, Concern, ConcernNote, Reflection
 from tests.conftest import TEAM, seed_org
 from tests.test_lifecycle import ORG, PEOPLE
@@ -86,7 +87,7 @@ def test_default_retention_keeps_two_years_of_answers(engine, clock):
 
 
 def test_retention_and_erase_are_daily_scheduled_jobs(deps, sender, app):
-    scheduler = build_scheduler(deps, sender, lambda _workspace: app.client)
+    scheduler = build_scheduler(deps, sender, lambda _workspace: app.client, inbox_handlers())
     job = scheduler.get_job("retention")
     assert job is not None and job.trigger.interval == timedelta(days=1)
 

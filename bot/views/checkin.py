@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import prompts
@@ -101,8 +101,14 @@ def checkin_modal(
     objectives: list[tuple[str, str]],
     last_blocker: str | None = None,
     late: bool = False,
+    until: int | None = None,
 ) -> dict[str, Any]:
-    """The three-lens check-in modal, pre-filled with `answer` when editing."""
+    """The three-lens check-in modal, pre-filled with `answer` when editing.
+
+    `until` (epoch seconds) is when what it collects stops meaning what it did at opening:
+    the period's close, or for a late answer the next nudge. Before then a submission is checked
+    from itself alone; after, against what is stored.
+    """
     p = "checkin.modal."
     energy_options = [
         option(prompts.text(f"checkin.energy.{level}"), str(level)) for level in range(1, 6)
@@ -205,7 +211,7 @@ def checkin_modal(
         "title": plain(title, 24),
         "submit": plain(prompts.text(p + "submit"), 24),
         "close": plain(prompts.text(p + "close"), 24),
-        "private_metadata": json.dumps({"period": week, "late": late}),
+        "private_metadata": json.dumps({"period": week, "late": late, "until": until}),
         "blocks": blocks,
     }
 
@@ -232,6 +238,40 @@ def read_submission(values: dict[str, Any]) -> Answer:
         helped_text=text_of("helped_text"),
         objective_key=None if objective in (None, NONE_OBJECTIVE) else str(objective),
     )
+
+
+def answer_data(answer: Answer) -> dict[str, Any]:
+    """The answer as JSON, to hand on through the inbox."""
+    return {**asdict(answer), "helped_users": list(answer.helped_users)}
+
+
+def answer_from_data(data: dict[str, Any]) -> Answer:
+    """The answer handed on by `answer_data`."""
+    known = {name: data[name] for name in Answer.__dataclass_fields__ if name in data}
+    return Answer(**{**known, "helped_users": tuple(known.get("helped_users") or ())})
+
+
+def offered_objectives(view: dict[str, Any]) -> set[str]:
+    """The objective keys the submitted modal offered (Slack only lets people pick those)."""
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("block_id") == "objective":
+            options = (block.get("element") or {}).get("options") or []
+            return {str(o.get("value")) for o in options if o.get("value") != NONE_OBJECTIVE}
+    return set()
+
+
+def answer_summary(answer: Answer) -> str:
+    """What someone wrote, as text for a DM (when it could not be stored, so it isn't lost)."""
+    p = "checkin.modal."
+    lines = [
+        f"*{prompts.text(p + field + '_label')}*\n{escape(text)}"
+        for field in TEXT_FIELDS
+        if (text := getattr(answer, field))
+    ]
+    if answer.energy is not None:
+        energy = prompts.text(f"checkin.energy.{answer.energy}")
+        lines.append(f"*{prompts.text(p + 'energy_label')}*\n{energy}")
+    return "\n\n".join(lines)
 
 
 def answer_errors(answer: Answer, objective_keys: set[str]) -> dict[str, str]:
