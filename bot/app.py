@@ -44,7 +44,7 @@ def create_app(deps: Deps, *, listener_executor: Executor | None = None) -> App:
 
     app.middleware(skip_seen_events)  # after `provide`, before every listener
     app.error(handle_error)
-    handlers.register_all(app)
+    handlers.register_all(app, deps.clock)
     return app
 
 

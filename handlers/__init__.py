@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.deps import Clock
 from bot.inbox import Handler
 
 
@@ -14,7 +15,7 @@ def inbox_handlers() -> dict[str, Handler]:
     return dict(checkin.INBOX)
 
 
-def register_all(app: App) -> None:
+def register_all(app: App, clock: Clock) -> None:
     from handlers import (
         admin,
         checkin,
@@ -28,6 +29,9 @@ def register_all(app: App) -> None:
         yourdata,
     )
 
-    modules = (checkin, leadership, people, home, strategy, concern, admin, digest)
-    for module in (*modules, lifecycle, yourdata):
+    # Bolt tries listeners in this order: the busiest requests (a check-in, /concern) first.
+    checkin.register(app)
+    concern.register(app, clock)  # it and lifecycle keep what they checked lately, by the clock
+    for module in (leadership, people, home, strategy, admin, digest, yourdata):
         module.register(app)
+    lifecycle.register(app, clock)

@@ -21,9 +21,10 @@ import prompts
 from bot import audience as audiences
 from bot import concerns
 from bot.config import OrgConfig
-from bot.deps import Deps
+from bot.deps import Clock, Deps
 from bot.identifying import identifying_details, matcher_for
 from bot.org import load_config
+from bot.recently import Recently
 from bot.throttle import CONCERNS_PER_DAY, FOLLOWUPS_PER_DAY, Limits
 from bot.views import concern as views
 from bot.views import concern_thread
@@ -34,15 +35,18 @@ from storage.models import Concern
 
 logger = logging.getLogger(__name__)
 LIMITS = "concern_limits"
+SET_UP = "concern_set_up"  # the workspaces this process saw set up lately
+SET_UP_AGAIN = 60.0  # seconds
 Response = dict[str, Any]
 
 
-def register(app: App) -> None:
+def register(app: App, clock: Clock) -> None:
     limits = Limits()  # per app, so per process: counts live only in memory
+    set_up = Recently(SET_UP_AGAIN, clock)
 
     @app.middleware
     def provide_limits(context: BoltContext, next: Callable[[], None]) -> None:
-        context[LIMITS] = limits
+        context[LIMITS], context[SET_UP] = limits, set_up
         next()
 
     app.command("/concern")(concern_command)
@@ -80,12 +84,23 @@ def concern_command(
     if word.lower() == "status" and len(rest) <= 24 and len(rest.split()) <= 4:
         view = _code_view(context, rest.strip()) if rest.strip() else views.lookup_modal()
     else:
-        with Session(_deps(context).engine) as session:
-            if load_config(session, context.team_id) is None:
-                respond(text=_t("compose.not_set_up"), response_type="ephemeral")
-                return
+        if not _set_up(context):
+            respond(text=_t("compose.not_set_up"), response_type="ephemeral")
+            return
         view = views.compose_modal(concerns.Draft("", "", text))
     client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
+def _set_up(context: BoltContext) -> bool:
+    """Whether the workspace has imported its org (remembered a minute once it has)."""
+    set_up: Recently = context[SET_UP]
+    if context.team_id in set_up:
+        return True
+    with Session(_deps(context).engine) as session:
+        if load_config(session, context.team_id) is None:
+            return False
+    set_up.add(context.team_id)
+    return True
 
 
 def open_compose(ack: Ack, body: dict, client: WebClient) -> None:

@@ -9,16 +9,26 @@ from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
 from bot import lifecycle
-from bot.deps import Deps
+from bot.deps import Clock, Deps
 from bot.oauth import installation_store
+from bot.recently import Recently
 
 logger = logging.getLogger(__name__)
 
 
 STOPPING = ("app_uninstalled", "tokens_revoked")
+INSTALLED = "installed"  # the context key of the workspaces this process saw installed lately
+CHECK_AGAIN = 60.0  # seconds before a workspace seen installed is checked again
 
 
-def register(app: App) -> None:
+def register(app: App, clock: Clock) -> None:
+    installed = Recently(CHECK_AGAIN, clock)
+
+    @app.middleware
+    def provide_installed(context: BoltContext, next: Callable[[], None]) -> None:
+        context[INSTALLED] = installed
+        next()
+
     app.middleware(resume_if_back)
     app.event("app_uninstalled")(app_uninstalled)
     app.event("tokens_revoked")(tokens_revoked)
@@ -27,15 +37,19 @@ def register(app: App) -> None:
 def resume_if_back(body: dict, context: BoltContext, next: Callable[[], None]) -> None:
     """A verified request from an uninstalled workspace means it installed leadbot again
     (with SLACK_BOT_TOKEN there is no OAuth redirect to tell us): resume it. One short
-    transaction, ended before `next()`, and only when the workspace is marked."""
+    transaction, ended before `next()`, at most once a minute per workspace and process (an
+    uninstall by another process is noticed within that minute)."""
     deps: Deps = context["deps"]
+    installed: Recently = context[INSTALLED]
     event = body.get("event")
     kind = event.get("type") if isinstance(event, dict) else None
-    if context.team_id and kind not in STOPPING:
+    workspace_id = context.team_id
+    if workspace_id and kind not in STOPPING and workspace_id not in installed:
         with Session(deps.engine) as session:
-            marked = lifecycle.is_uninstalled(session, context.team_id)
+            marked = lifecycle.is_uninstalled(session, workspace_id)
         if marked:
-            lifecycle.reinstalled(deps.engine, context.team_id, deps.clock())
+            lifecycle.reinstalled(deps.engine, workspace_id, deps.clock())
+        installed.add(workspace_id)
     next()
 
 
@@ -61,6 +75,7 @@ def stop_workspace(context: BoltContext) -> None:
     workspace_id = context.team_id
     if not workspace_id:
         return
+    context[INSTALLED].discard(workspace_id)
     lifecycle.uninstall(deps.engine, workspace_id, deps.clock())
     if deps.settings.oauth:
         store = installation_store(deps.settings, deps.engine)

@@ -60,6 +60,17 @@ def test_concern_command_opens_the_modal_prefilled_with_its_text(org, requests, 
     ]
 
 
+def test_before_the_org_is_imported_concern_says_so_and_opens_nothing(
+    engine, requests, slack, clock
+):
+    requests.command("/concern", "Too many meetings", user=WRITER)
+    assert slack.of("views.open") == []
+    assert "isn't set up for this workspace yet" in slack.responses()[-1]["text"]
+    seed_org(engine, ORG, PEOPLE)  # once imported, it opens at once (and is remembered)
+    requests.command("/concern", "Too many meetings", user=WRITER)
+    assert len(slack.of("views.open")) == 1
+
+
 def test_app_home_buttons_open_the_concern_and_the_code_modals(org, requests, slack):
     requests.action("concern_raise", "home", user=WRITER)
     requests.action("concern_check", "home", user=WRITER)

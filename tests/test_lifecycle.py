@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from bot import checkins, lifecycle, retention
 from bot.jobs import refresh_people_and_plans
 from bot.oauth import installation_store
+from handlers.lifecycle import CHECK_AGAIN
 from storage.models import Checkin, Delivery, Person, Uninstall
 from tests.conftest import TEAM, seed_org
 from tests.tenancy_kit import (
@@ -159,6 +160,24 @@ def test_with_one_workspace_a_request_after_an_uninstall_means_it_is_back(
         assert not lifecycle.is_uninstalled(session, TEAM)
         pending = session.exec(select(Delivery).where(Delivery.status == "pending")).all()
     assert {row.subject for row in pending if row.kind == "nudge"} == {"U1", "U2", "UMGR"}
+
+
+def home_opened(ts: str) -> dict:
+    """A new app_home_opened event each time (a repeated one would be skipped as a retry)."""
+    return {"type": "app_home_opened", "user": "U1", "tab": "home", "event_ts": ts}
+
+
+def test_an_uninstall_by_another_process_is_noticed_within_a_minute(engine, clock, requests, slack):
+    seed_org(engine, ORG, PEOPLE)
+    requests.event(home_opened("1"))  # seen installed
+    lifecycle.uninstall(engine, TEAM, clock())  # another process handled app_uninstalled
+    requests.event(home_opened("2"))
+    with Session(engine) as session:  # within the minute this process doesn't ask again
+        assert lifecycle.is_uninstalled(session, TEAM)
+    clock.now += timedelta(seconds=CHECK_AGAIN + 1)
+    requests.event(home_opened("3"))
+    with Session(engine) as session:  # it asks, and a request from the workspace means it's back
+        assert not lifecycle.is_uninstalled(session, TEAM)
 
 
 # --- people change ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import handlers
+from bot.deps import utcnow
 from bot.manifest import dump, http_manifest, load_manifest
 
 SCHEMA = Path(__file__).parents[2] / "shared/slack/manifest.schema.1.0.0.json"
@@ -95,7 +96,7 @@ def manifest() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def registered() -> dict[str, set[str]]:
     recorder = Recorder()
-    handlers.register_all(recorder)  # type: ignore[arg-type]
+    handlers.register_all(recorder, utcnow)  # type: ignore[arg-type]
     return recorder.seen
 
 
