@@ -1,11 +1,16 @@
 """Ack latency: `/concern` and a check-in `view_submission`, leadbot against a minimal Bolt app.
 
-Both serve on the same stack (waitress through bot.server.serve_http, 8 threads) in their own
-processes, in the same run, against one fake Slack (no limits: the latency is ours, not its).
+All serve on the same stack (waitress through bot.server.serve_http, 8 threads) in their own
+processes, in the same run, against one fake Slack (no limits: the latency is ours, not its):
+- `leadbot`: the web process of the web/worker split (`python -m bot web`), with a worker
+  process storing the answers it hands on;
+- `leadbot_one_process`: leadbot serving and storing in one process (`python -m bot`);
+- `minimal`: a Bolt app that only acks (and opens the same modal for `/concern`).
 leadbot has an org of 1,000 teams / 10,000 people on SQLite with the week's check-in open.
-Each kind of request goes in rounds that alternate between the two apps, 32 at a time, each
-from a different person, signed like Slack signs them; the latency is from sending the request
-to reading the whole response.
+Each kind of request goes in rounds that alternate between the apps, 32 at a time, each from a
+different person, signed like Slack signs them; the latency is from sending the request to
+reading the whole response. Between phases everything settles: Slack hears nothing more and
+every handed-on answer is stored, so no app's leftovers run into another's timings.
 """
 
 from __future__ import annotations
@@ -23,16 +28,21 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
 from bench.ack_server import SECRET
 from bench.common import ROOT, WORKSPACE, database, org_config, people_of, seed_org
 from bench.fakeslack import serve_in_process
 from bench.fanout import midday_zone
+from storage.models import Checkin, Inbox
 
 ROUNDS, WARMUP = 4, 64
 OBJECTIVES = [{"key": f"o{i}", "title": f"Objective {i}"} for i in range(3)]
@@ -149,15 +159,20 @@ def stats(api_url: str) -> dict[str, Any]:
         return json.loads(response.read())
 
 
-def settle(api_url: str) -> None:
-    """Wait until the servers' after-ack work is done (Slack sees no new call for 0.5 s), so
-    one phase's leftovers never run into the next phase's timings."""
+def settle(api_url: str, waiting: Callable[[], int]) -> None:
+    """Wait until the servers' after-ack work is done: Slack sees no new call for 0.5 s and no
+    answer is waiting in the inbox, so one phase's leftovers never run into the next's timings."""
     last, still = -1, 0
     while still < 5:
         time.sleep(0.1)
         total = sum(stats(api_url)["calls"].values())
-        still = still + 1 if total == last else 0
+        still = still + 1 if total == last and waiting() == 0 else 0
         last = total
+
+
+def count(engine: Engine, model: type) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.select(sa.func.count()).select_from(model)).scalar_one())
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -165,8 +180,11 @@ def percentile(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000, 1)
 
 
+APPS = {"leadbot": "web", "leadbot_one_process": "one", "minimal": "minimal"}  # name: KIND
+
+
 def run(requests: int = 2_000, concurrency: int = 32) -> dict[str, Any]:
-    """The figures for both kinds of request, leadbot against the minimal app."""
+    """The figures for both kinds of request, leadbot (both ways) against the minimal app."""
     zone = midday_zone(datetime.now(UTC))
     config = org_config(1_000, 10, timezone=zone, objectives=OBJECTIVES)
     config["schedule"] = open_schedule(datetime.now(UTC), zone)
@@ -176,37 +194,48 @@ def run(requests: int = 2_000, concurrency: int = 32) -> dict[str, Any]:
     fake = spawn.Process(target=serve_in_process, args=(theirs, False), daemon=True)
     fake.start()
     api_url = ours.recv()
-    servers: list[subprocess.Popen] = []
+    processes: list[subprocess.Popen] = []
     try:
         with database("sqlite", "ack") as (engine, url):
             seed_org(engine, config, zone)
-            ports = {"leadbot": free_port(), "minimal": free_port()}
+            ports = {name: free_port() for name in APPS}
             env = {**os.environ, "PYTHONPATH": str(ROOT)}
             with tempfile.TemporaryDirectory() as folder:
-                for kind, name in (("real", "leadbot"), ("minimal", "minimal")):
-                    args = [kind, url, api_url, str(ports[name])]
-                    servers.append(
+                starts = [(kind, str(ports[name])) for name, kind in APPS.items()]
+                for kind, port in [*starts, ("worker", "0")]:
+                    processes.append(
                         subprocess.Popen(
-                            [sys.executable, "-m", "bench.ack_server", *args], cwd=folder, env=env
+                            [sys.executable, "-m", "bench.ack_server", kind, url, api_url, port],
+                            cwd=folder,
+                            env=env,
                         )
                     )
                 for port in ports.values():
                     wait_healthy(port)
-                return measure(ports, users, api_url, requests, concurrency)
+                figures = measure(ports, users, api_url, requests, concurrency, engine)
+                figures["answers_stored"] = count(engine, Checkin)
+                figures["answers_waiting"] = count(engine, Inbox)
+                return figures
     finally:
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=30)
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
         ours.send("stop")
         fake.join(timeout=10)
 
 
 def measure(
-    ports: dict[str, int], users: list[str], api_url: str, requests: int, concurrency: int
+    ports: dict[str, int],
+    users: list[str],
+    api_url: str,
+    requests: int,
+    concurrency: int,
+    engine: Engine,
 ) -> dict[str, Any]:
     loads = {name: Load(port, concurrency) for name, port in ports.items()}
+    quiet = lambda: settle(api_url, lambda: count(engine, Inbox))  # noqa: E731
     loads["leadbot"].run([command_body(users[-1], "/checkin")])
-    settle(api_url)  # the modal is opened after the ack
+    quiet()  # the modal is opened after the ack
     view = stats(api_url)["views"]["checkin_modal"]
     members = [u for u in users if not u.startswith("UM")]
     warm, measured = members[:WARMUP], members[WARMUP : WARMUP + requests]
@@ -218,17 +247,17 @@ def measure(
     for make in kinds.values():
         for load in loads.values():
             load.run([make(user) for user in warm])
-            settle(api_url)
+            quiet()
     size = requests // ROUNDS
     for round_ in range(ROUNDS):
         batch = measured[round_ * size : (round_ + 1) * size]
         for kind, make in kinds.items():
             for name, load in loads.items():
                 latencies[kind][name] += load.run([make(user) for user in batch])
-                settle(api_url)
+                quiet()
     figures: dict[str, Any] = {}
     for kind, by_app in latencies.items():
-        row = {
+        row: dict[str, Any] = {
             name: {
                 "requests": len(values),
                 "p50_ms": percentile(values, 0.5),
@@ -236,7 +265,9 @@ def measure(
             }
             for name, values in by_app.items()
         }
-        ratio = row["leadbot"]["p99_ms"] / row["minimal"]["p99_ms"]
-        figures[kind] = {**row, "p99_ratio": round(ratio, 2), "target_met": ratio <= 1.3}
+        for name in ("leadbot", "leadbot_one_process"):
+            row[name]["p99_ratio"] = round(row[name]["p99_ms"] / row["minimal"]["p99_ms"], 2)
+        ratio = row["leadbot"]["p99_ratio"]
+        figures[kind] = {**row, "p99_ratio": ratio, "target_met": ratio <= 1.3}
     figures["slack_calls"] = stats(api_url)["calls"]
     return figures

@@ -1,24 +1,33 @@
-"""One server of the ack-latency bench, on the same stack as leadbot (bot.server.serve_http).
+"""One process of the ack-latency bench, on the same stack as leadbot (bot.server.serve_http).
 
-`python -m bench.ack_server real DATABASE_URL SLACK_API_URL PORT` serves leadbot itself;
-`... minimal - SLACK_API_URL PORT` a Bolt app that only acks `/concern` and opens the same
-modal, and acks the check-in modal's submission.
+`python -m bench.ack_server KIND DATABASE_URL SLACK_API_URL PORT`, where KIND is
+- `web`: leadbot as `python -m bot web` serves it (acknowledges, hands answers to the inbox);
+- `worker`: the worker's inbox job (`bot.inbox.drain`, every second, as the scheduler runs it),
+  which stores those answers; its other jobs are left out so that no fan-out of nudges runs
+  during the measurement (PORT is ignored);
+- `one`: leadbot as `python -m bot` serves it (acknowledges, then stores in the same process);
+- `minimal`: a Bolt app that only acks `/concern` and opens the same modal, and acks the
+  check-in modal's submission (DATABASE_URL is ignored).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot import inbox
 from bot.app import create_app, web_client
+from bot.cli import sender_client
 from bot.concerns import Draft
-from bot.deps import Deps
+from bot.deps import Deps, utcnow
 from bot.server import serve_http
 from bot.settings import Settings
 from bot.views.concern import compose_modal
+from handlers import inbox_handlers
 from storage.engine import make_engine
 
 SECRET = "bench-signing-secret"
@@ -26,11 +35,11 @@ TOKEN = "xoxb-bench"
 CHECKIN_MODAL = "checkin_modal"
 
 
-def real_app(url: str, api_url: str) -> App:
+def deps_for(url: str, api_url: str, *, web_only: bool) -> Deps:
     settings = Settings(
         bot_token=TOKEN, signing_secret=SECRET, slack_api_url=api_url, database_url=url
     )
-    return create_app(Deps(settings=settings, engine=make_engine(url)))
+    return Deps(settings=settings, engine=make_engine(url), web_only=web_only)
 
 
 def minimal_app(api_url: str) -> App:
@@ -53,11 +62,26 @@ def minimal_app(api_url: str) -> App:
     return app
 
 
+def work(deps: Deps) -> None:
+    """The inbox job, every second, with the worker's own (paced, retrying) client."""
+    client = sender_client(deps.settings)
+    handlers = inbox_handlers()
+    while True:
+        inbox.drain(deps.engine, handlers, lambda _workspace: client, utcnow)
+        threading.Event().wait(1.0)
+
+
 def main(argv: list[str]) -> int:
     kind, url, api_url, port = argv
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # a deep queue is the point
-    app = real_app(url, api_url) if kind == "real" else minimal_app(api_url)
+    if kind == "worker":
+        work(deps_for(url, api_url, web_only=False))
+        return 0
+    if kind == "minimal":
+        app = minimal_app(api_url)
+    else:
+        app = create_app(deps_for(url, api_url, web_only=kind == "web"))
     serve_http(app, int(port))
     return 0
 
