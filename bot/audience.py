@@ -8,7 +8,6 @@ in a digest whose UTC day is at least two days after the concern's stored day.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -62,39 +61,65 @@ def is_active(person: Person | None) -> bool:
 
 
 class OrgShape:
-    """One read of a workspace's teams and people, to walk up and down the tree."""
+    """The org's tree as one rule needs it, read lazily: teams as it walks them, and people
+    only until a group is known to be big enough, so a request never loads the organisation."""
 
     def __init__(self, session: Session, workspace_id: str) -> None:
-        self.teams = {t.key: t for t in queries.teams(session=session, workspace_id=workspace_id)}
-        self.people = queries.people_by_id(session=session, workspace_id=workspace_id)
-        self.members: dict[str, list[str]] = defaultdict(list)
-        for row in queries.memberships(session=session, workspace_id=workspace_id):
-            self.members[row.team_key].append(row.user_id)
-        self.children: dict[str, list[str]] = defaultdict(list)
-        for team in self.teams.values():
-            if team.parent_key in self.teams:
-                self.children[team.parent_key].append(team.key)
+        self.session = session
+        self.workspace_id = workspace_id
+        self._teams: dict[str, Team | None] = {}
+        self._people: dict[str, Person | None] = {}
 
-    def under(self, key: str, seen: frozenset[str] = frozenset()) -> set[str]:
-        """Everyone in the team and, recursively, its sub-teams (their managers included)."""
-        people = set(self.members.get(key, []))
-        for child in self.children.get(key, []):
-            if child not in seen:
-                people.add(self.teams[child].manager_id)
-                people |= self.under(child, seen | {key})
-        return people
+    def team(self, key: str) -> Team | None:
+        if key not in self._teams:
+            self._teams[key] = queries.get_team(
+                session=self.session, workspace_id=self.workspace_id, key=key
+            )
+        return self._teams[key]
 
-    def group_size(self, key: str) -> int:
-        """How many active people a concern to this team's manager hides its writer among."""
-        manager = self.teams[key].manager_id
-        return sum(1 for user in self.under(key) - {manager} if is_active(self.people.get(user)))
-
-    def leadership_group(self, leaders: list[str]) -> set[str]:
-        return {u for u, p in self.people.items() if is_active(p)} - set(leaders)
+    def person(self, user_id: str) -> Person | None:
+        if user_id not in self._people:
+            self._people[user_id] = queries.get_person(
+                session=self.session, workspace_id=self.workspace_id, user_id=user_id
+            )
+        return self._people[user_id]
 
     def parent(self, key: str) -> str | None:
-        parent = self.teams[key].parent_key
-        return parent if parent in self.teams else None
+        team = self.team(key)
+        parent = team.parent_key if team is not None else None
+        return parent if parent and self.team(parent) is not None else None
+
+    def group_size(self, key: str, enough: int | None = None) -> int:
+        """How many active people a concern to this team's manager hides its writer among:
+        everyone in the team and its sub-teams (their managers included), not the manager.
+        Counting stops once it reaches `enough`."""
+        root = self.team(key)
+        if root is None:
+            return 0
+        found: set[str] = set()
+        queue, seen = [key], {key}
+        while queue and (enough is None or len(found) < enough):
+            current = queue.pop(0)
+            children = queries.child_teams(
+                session=self.session, workspace_id=self.workspace_id, key=current
+            )
+            candidates = set(
+                queries.member_ids(
+                    session=self.session, workspace_id=self.workspace_id, team_key=current
+                )
+            )
+            candidates |= {child.manager_id for child in children}
+            found |= queries.active_ids(
+                session=self.session,
+                workspace_id=self.workspace_id,
+                user_ids=candidates - found - {root.manager_id},
+            )
+            for child in children:
+                self._teams.setdefault(child.key, child)
+                if child.key not in seen:
+                    seen.add(child.key)
+                    queue.append(child.key)
+        return len(found)
 
 
 def resolve(
@@ -109,6 +134,7 @@ def resolve(
     """The final audience for a concern raised by `user_id` to the `choice` level."""
     shape = OrgShape(session, workspace_id)
     own = checkin_team(session, workspace_id, user_id)
+    enough = config.anonymity.min_group_size
     key: str | None = None
     if own is not None and choice == "manager":
         key = own.key
@@ -117,12 +143,13 @@ def resolve(
     start, seen = key, set()
     while key is not None and key not in seen:
         seen.add(key)
-        manager = shape.teams[key].manager_id
-        present = manager != user_id and can_be_nudged(shape.people.get(manager), now)
-        if present and shape.group_size(key) >= config.anonymity.min_group_size:
+        team = shape.team(key)
+        manager = team.manager_id if team is not None else user_id
+        present = manager != user_id and can_be_nudged(shape.person(manager), now)
+        if present and shape.group_size(key, enough) >= enough:
             return Resolved(Audience.team(key), rolled_up=key != start)
         key = shape.parent(key)
-    if not any(is_active(shape.people.get(leader)) for leader in config.leaders):
+    if not any(is_active(shape.person(leader)) for leader in config.leaders):
         raise NoAudience()
     return Resolved(LEADERSHIP, rolled_up=choice != "leadership")
 

@@ -14,7 +14,7 @@ from bot.schedule import Period, current_period, last_closed_period, upcoming_pe
 from storage import queries
 from storage.models import Delivery, Person, Team
 
-SLACKBOT = "USLACKBOT"
+SLACKBOT = queries.SLACKBOT
 
 
 # The parsed config of each workspace, with the stored JSON it came from: every request and

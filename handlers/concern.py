@@ -199,10 +199,15 @@ def thread_view(
     if concern.delivered_on is None:
         when = audiences.next_digest(described, concern.created_on, now)
         next_digest = views.slack_day(when, described.zone)
-    people = queries.people_by_id(session=session, workspace_id=concern.workspace_id)
+    notes = concerns.notes(session, concern)
+    people = queries.people_by_id(
+        session=session,
+        workspace_id=concern.workspace_id,
+        user_ids={note.user_id for note in notes if note.user_id},
+    )
     return concern_thread.thread_modal(
         concern,
-        concerns.notes(session, concern),
+        notes,
         code=concerns.normalise_code(code) or "",
         who=views.audience_name(described),
         names={user_id: person.display for user_id, person in people.items()},

@@ -81,7 +81,10 @@ class Person(SQLModel, table=True):
 
 
 class Team(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("workspace_id", "key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "key"),
+        sa.Index("ix_team_parent", "workspace_id", "parent_key"),  # walking down the tree
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: str = Field(index=True, max_length=32)

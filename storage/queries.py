@@ -15,6 +15,9 @@ from storage.models import Checkin, Delivery, Membership, Person, Team, Workspac
 # --- workspace and people ------------------------------------------------------------
 
 
+SLACKBOT = "USLACKBOT"  # a user id in every workspace that is never a person
+
+
 def get_workspace(*, session: Session, workspace_id: str) -> Workspace | None:
     return session.get(Workspace, workspace_id)
 
@@ -119,6 +122,20 @@ def member_ids(*, session: Session, workspace_id: str, team_key: str) -> list[st
             .order_by(col(Membership.position))
         )
     )
+
+
+def active_ids(*, session: Session, workspace_id: str, user_ids: Collection[str]) -> set[str]:
+    """Which of `user_ids` are known, active humans (not deactivated, not bots, not Slackbot)."""
+    if not user_ids:
+        return set()
+    statement = select(Person.user_id).where(
+        Person.workspace_id == workspace_id,
+        col(Person.user_id).in_(list(user_ids)),
+        col(Person.deleted).is_(False),
+        col(Person.is_bot).is_(False),
+        Person.user_id != SLACKBOT,
+    )
+    return set(session.exec(statement))
 
 
 def memberships(*, session: Session, workspace_id: str) -> list[Membership]:

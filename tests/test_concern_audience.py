@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -129,6 +130,43 @@ def test_only_the_audience_manager_or_the_leaders_are_members(org, engine):
         config = OrgConfig.model_validate(ORG)
         team = members(session, workspace_id=TEAM, config=config, audience=Audience.team("eng"))
         leaders = members(session, workspace_id=TEAM, config=config, audience=LEADERSHIP)
-        everyone = OrgShape(session, TEAM).leadership_group(config.leaders)
     assert team == {"UVP"} and leaders == {"UCEO"}
-    assert len(everyone) == len(PEOPLE) - 1 and "UCEO" not in everyone
+
+
+def sibling_org(count: int) -> tuple[dict, list[dict]]:
+    """A root team with `count` sub-teams of six; the writer is in the first."""
+    teams = [{"key": "root", "name": "Root", "manager": "UVP", "members": []}]
+    users = ["UVP", "UCEO"]
+    for n in range(count):
+        members = [f"U{n}x{i}" for i in range(6)]
+        teams.append(
+            {
+                "key": f"t{n}",
+                "name": f"T{n}",
+                "manager": f"UM{n}",
+                "members": members,
+                "parent": "root",
+            }
+        )
+        users += [f"UM{n}", *members]
+    return org_with(*teams), people(*users)
+
+
+@pytest.mark.parametrize("siblings", [3, 60])
+def test_finding_the_audience_reads_no_more_of_a_bigger_org(engine, clock, siblings):
+    seed_org(engine, *sibling_org(siblings))
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        mine = heard_by(engine, clock, "U0x0", "manager")
+        above = heard_by(engine, clock, "U0x0", "skip")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert mine.audience == Audience.team("t0") and above.audience == Audience.team("root")
+    # A few indexed reads, whether 3 sibling teams or 60: counting stops at five people (with
+    # 60 sub-team managers, at the root; with 3, one sub-team further down).
+    assert len(statements) <= 18, statements
