@@ -93,7 +93,14 @@ def handle(
         handler(engine, client, row, now)
     except Exception:
         level = logging.ERROR if row.attempts >= GIVE_UP else logging.WARNING
-        logger.log(level, "inbox row %s (%s), attempt %d, failed", row_id, row.kind, row.attempts)
+        logger.log(
+            level,
+            "inbox row %s (%s), attempt %d, failed",
+            row_id,
+            row.kind,
+            row.attempts,
+            exc_info=True,
+        )
         raise
     with engine.begin() as connection:
         connection.execute(sa.delete(Inbox).where(col(Inbox.id) == row_id))

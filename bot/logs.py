@@ -142,6 +142,10 @@ def setup_logging(level: str, log_format: str = "text", secrets: Iterable[str | 
     root = logging.getLogger()
     root.handlers[:] = [redact(handler, secrets)]
     root.setLevel(level)
+    # APScheduler logs two lines per job run; the inbox job runs every second. Failures are
+    # logged by the jobs themselves (bot/jobs.py `safe`), so below DEBUG the runs stay quiet.
+    quiet = logging.DEBUG if logging.getLevelName(level) == logging.DEBUG else logging.WARNING
+    logging.getLogger("apscheduler.executors.default").setLevel(quiet)
 
 
 def configure_logging(settings: Settings) -> None:

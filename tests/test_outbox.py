@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
-from bot import checkins
+from bot import checkins, logs
 from bot.jobs import build_scheduler
 from bot.sender import HEARTBEAT, LEASE, Sender
 from handlers import inbox_handlers
@@ -594,3 +595,13 @@ def test_the_heartbeat_runs_every_third_of_a_lease(deps, sender, app):
     scheduler = build_scheduler(deps, sender, lambda _workspace: app.client, inbox_handlers())
     job = scheduler.get_job("leases")
     assert job is not None and job.trigger.interval == HEARTBEAT == LEASE / 3
+
+
+@pytest.mark.parametrize(("level", "runs"), [("INFO", logging.WARNING), ("DEBUG", logging.DEBUG)])
+def test_the_schedulers_own_lines_per_run_are_quiet_unless_debugging(monkeypatch, level, runs):
+    root, scheduler = logging.getLogger(), logging.getLogger("apscheduler.executors.default")
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    monkeypatch.setattr(scheduler, "level", scheduler.level)
+    logs.setup_logging(level)
+    assert scheduler.level == runs  # the inbox job runs every second
