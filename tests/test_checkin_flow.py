@@ -25,12 +25,17 @@ PEOPLE = [
 ]
 
 
-@pytest.fixture
-def org(engine, clock):
+def plant(engine, clock) -> None:
+    """The org, with everyone's nudges planned."""
     seed_org(engine, ORG, PEOPLE)
     with Session(engine) as session:
         checkins.replan(session, TEAM, ["U1", "U2", "UMGR"], clock())
         session.commit()
+
+
+@pytest.fixture
+def org(engine, clock):
+    plant(engine, clock)
 
 
 def answer_values(**overrides):

@@ -11,24 +11,21 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 import bot.cli
-from bot import checkins, inbox
+from bot import inbox
 from bot.app import create_app
 from bot.standin.requests import SlackRequests
 from bot.standin.serve import InlineExecutor, LoopbackServer
 from handlers import inbox_handlers
 from storage.models import Checkin, Inbox, Membership
-from tests.conftest import TEAM, seed_org
-from tests.test_checkin_flow import ORG, PEOPLE, answer_values
+from tests.conftest import TEAM
+from tests.test_checkin_flow import answer_values, plant
 
 SUBMITTED = "2026-11-27T15:00:00+00:00"  # Friday, the week open in Berlin
 
 
 @pytest.fixture
 def org(engine, clock):
-    seed_org(engine, ORG, PEOPLE)
-    with Session(engine) as session:
-        checkins.replan(session, TEAM, ["U1", "U2", "UMGR"], clock())
-        session.commit()
+    plant(engine, clock)
 
 
 @pytest.fixture
