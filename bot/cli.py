@@ -172,10 +172,13 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
     settings = deps.settings
     app = create_app(deps)
     client_for = client_factory(settings, deps.engine)  # in OAuth mode, each workspace's token
-    sender = Sender(deps.engine, client_for, deps.clock)
-    scheduler = build_scheduler(deps, sender, client_for, inbox_handlers())
+    scheduler = None
     if work:
+        sender = Sender(deps.engine, client_for, deps.clock)
+        scheduler = build_scheduler(deps, sender, client_for, inbox_handlers())
         scheduler.start()
+    else:
+        logger.info("web: serving Slack only; `python -m bot worker` stores what it hands on")
     try:
         if not serve:
             logger.info("worker: scheduled and handed-on work only")
@@ -187,6 +190,6 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
     except KeyboardInterrupt:
         logger.info("stopping")
     finally:
-        if work:
+        if scheduler is not None:
             scheduler.shutdown(wait=False)
     return 0
