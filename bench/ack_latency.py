@@ -36,12 +36,15 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from slack_bolt.request import BoltRequest
 from sqlalchemy.engine import Engine
 
-from bench.ack_server import SECRET
+from bench.ack_server import SECRET, deps_for, minimal_app
 from bench.common import ROOT, WORKSPACE, database, org_config, people_of, seed_org
 from bench.fakeslack import serve_in_process
 from bench.fanout import midday_zone
+from bot.app import create_app
+from bot.standin.serve import InlineExecutor as Inline
 from storage.models import Checkin, Inbox
 
 ROUNDS, WARMUP = 4, 64
@@ -213,6 +216,8 @@ def run(requests: int = 2_000, concurrency: int = 32) -> dict[str, Any]:
                 for port in ports.values():
                     wait_healthy(port)
                 figures = measure(ports, users, api_url, requests, concurrency, engine)
+                figures["cpu_ms_per_request"] = cpu_per_request(url, api_url, users, engine)
+                settle(api_url, lambda: count(engine, Inbox))  # the worker stores the last
                 figures["answers_stored"] = count(engine, Checkin)
                 figures["answers_waiting"] = count(engine, Inbox)
                 return figures
@@ -222,6 +227,45 @@ def run(requests: int = 2_000, concurrency: int = 32) -> dict[str, Any]:
             process.wait(timeout=30)
         ours.send("stop")
         fake.join(timeout=10)
+
+
+CPU_REQUESTS = 300
+
+
+def cpu_per_request(
+    url: str, api_url: str, users: list[str], engine: Engine
+) -> dict[str, dict[str, float]]:
+    """Mean CPU ms each app spends on a request, its after-ack work included: the apps built
+    in this process with listeners run inline, 300 signed requests each (after 64 to warm up)
+    through `app.dispatch`; the fake Slack's work is in its own process, so not counted."""
+    apps = {
+        "leadbot": create_app(deps_for(url, api_url, web_only=True), listener_executor=Inline()),
+        "leadbot_one_process": create_app(
+            deps_for(url, api_url, web_only=False), listener_executor=Inline()
+        ),
+        "minimal": minimal_app(api_url, listener_executor=Inline()),
+    }
+    view = stats(api_url)["views"]["checkin_modal"]
+    members = [u for u in users if not u.startswith("UM")]
+    warm, timed = members[-CPU_REQUESTS - WARMUP : -CPU_REQUESTS], members[-CPU_REQUESTS:]
+    kinds = {
+        "concern_command": lambda user: command_body(user, "/concern"),
+        "checkin_submission": lambda user: submission_body(user, view),
+    }
+    content = "application/x-www-form-urlencoded"
+    result: dict[str, dict[str, float]] = {}
+    for kind, make in kinds.items():
+        result[kind] = {}
+        for name, app in apps.items():
+            for group in (warm, timed):
+                prepared = [(body, signed(body, content)) for body in map(make, group)]
+                start = time.process_time()
+                for body, headers in prepared:
+                    response = app.dispatch(BoltRequest(body=body, headers=headers))
+                    assert response.status == 200, (name, response.status, response.body)
+                spent = time.process_time() - start
+            result[kind][name] = round(spent * 1000 / len(timed), 3)
+    return result
 
 
 def measure(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from concurrent.futures import Executor
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -42,11 +43,12 @@ def deps_for(url: str, api_url: str, *, web_only: bool) -> Deps:
     return Deps(settings=settings, engine=make_engine(url), web_only=web_only)
 
 
-def minimal_app(api_url: str) -> App:
+def minimal_app(api_url: str, listener_executor: Executor | None = None) -> App:
     app = App(
         signing_secret=SECRET,
         client=web_client(TOKEN, api_url),
         token_verification_enabled=False,
+        listener_executor=listener_executor,
     )
     view = compose_modal(Draft("", "", ""))
 
