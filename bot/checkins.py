@@ -131,7 +131,9 @@ def snooze(session: Session, plan: Plan, label: str, now: datetime) -> datetime 
         return None
     due = next_working_time(now + SNOOZE_FOR, plan.zone, plan.config.working_hours)
     if due >= this.closes_at:  # too late to move it: the pending reminder, if any, stays
-        waiting = [r.due_at for r in rows if r.status == "pending" and r.kind != NUDGE]
+        waiting = [
+            r.due_at for r in rows if r.status == "pending" and r.kind in (REMINDER, *SNOOZES)
+        ]
         return min(waiting, default=None)
     queries.cancel_pending(
         session=session,

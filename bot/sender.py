@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -66,6 +68,8 @@ class Sender:
         self.clock = clock
         self.batch = batch
         self.claimer = uuid.uuid4().hex  # whose leases these are; one per sender
+        self._working: set[int] = set()  # the claimed rows not handled yet: what renew extends
+        self._lock = threading.Lock()
 
     def run_once(self) -> int:
         """Send what is due now; return how many rows were handled."""
@@ -74,17 +78,39 @@ class Sender:
             rows = queries.claim_due(
                 session=session, now=now, lease=LEASE, limit=self.batch, claimer=self.claimer
             )
-        for row in rows:
-            if self._hold(row):
-                self._handle(row, now)
+        self._track({row.id for row in rows if row.id is not None})
+        try:
+            for row in rows:
+                if self._hold(row):
+                    self._handle_safely(row, now)
+                self._track(self._working - {row.id})
+        finally:  # whatever is left (the database went away) goes back when its lease ends
+            self._track(set())
         return len(rows)
 
     def renew(self) -> int:
-        """The heartbeat: extend every lease this sender holds; how many it held."""
+        """The heartbeat: extend the leases of the rows this sender is still working through."""
+        with self._lock:
+            working = sorted(self._working)
+        if not working:
+            return 0
         with Session(self.engine) as session:
             return queries.renew_leases(
-                session=session, claimer=self.claimer, until=self.clock() + LEASE
+                session=session, claimer=self.claimer, ids=working, until=self.clock() + LEASE
             )
+
+    def _track(self, working: set[int]) -> None:
+        with self._lock:
+            self._working = working
+
+    def _handle_safely(self, row: Delivery, now: datetime) -> None:
+        """Handle the row; anything unexpected (a bug, a database error) is retried later like a
+        Slack error, so one bad row never holds up the rest, nor is it lost."""
+        try:
+            self._handle(row, now)
+        except Exception as error:
+            logger.exception("delivery %s (%s) could not be handled", row.id, row.kind)
+            self._failed(row, now, f"error: {type(error).__name__}")
 
     def _hold(self, row: Delivery) -> bool:
         """Renew the row's lease just before handling it; False (and it is left alone) when
@@ -141,12 +167,17 @@ class Sender:
                     "digest.leadership.fallback_warning", channel=row.channel, error=reason
                 )
             )
-            channel, ts = self._send_to(client, outgoing.fallback, outgoing.parts)
+            try:
+                channel, ts = self._send_to(client, outgoing.fallback, outgoing.parts)
+            except SlackApiError as refused:
+                self._failed(row, now, str(refused.response.get("error", "slack_error")))
+                return
         except OSError as error:
             self._failed(row, now, f"connection: {type(error).__name__}")
             return
-        if outgoing.copies:
-            self._send_to(client, outgoing.copies, outgoing.parts)
+        if outgoing.copies:  # each refusal is logged; the message itself went out
+            with contextlib.suppress(SlackApiError):
+                self._send_to(client, outgoing.copies, outgoing.parts)
         with Session(self.engine) as session:
             queries.finish_delivery(
                 session=session,
@@ -183,15 +214,26 @@ class Sender:
     def _send_to(
         self, client: WebClient, channels: list[str], parts: list[Message]
     ) -> tuple[str, str]:
-        """Every part to each of `channels` (leaders' DMs); the first answer's channel and ts."""
+        """Every part to each of `channels` (leaders' DMs); the first answer's channel and ts.
+
+        A leader Slack refuses (deactivated, say) is skipped with a warning, so the others still
+        get it and a retry never sends it to them again; only when every one refuses does the
+        error stand."""
         channel, ts = "", ""
+        refused: SlackApiError | None = None
         for target in channels:
-            for part in parts:
-                response = client.chat_postMessage(
-                    channel=target, text=part.text, blocks=part.blocks
-                )
-                channel = channel or str(response.get("channel"))
-                ts = ts or str(response.get("ts"))
+            try:
+                for part in parts:
+                    response = client.chat_postMessage(
+                        channel=target, text=part.text, blocks=part.blocks
+                    )
+                    channel = channel or str(response.get("channel"))
+                    ts = ts or str(response.get("ts"))
+            except SlackApiError as error:
+                refused = error
+                logger.warning("a copy to %s was refused: %s", target, error.response.get("error"))
+        if refused is not None and not channel:
+            raise refused
         return channel, ts
 
     def _failed(self, row: Delivery, now: datetime, reason: str) -> None:

@@ -310,11 +310,15 @@ def hold(*, session: Session, delivery_id: int, claimer: str, until: datetime) -
     return result.rowcount == 1
 
 
-def renew_leases(*, session: Session, claimer: str, until: datetime) -> int:
-    """Extend every lease `claimer` holds (its heartbeat); how many there were."""
+def renew_leases(*, session: Session, claimer: str, ids: Collection[int], until: datetime) -> int:
+    """Extend `claimer`'s leases on the rows `ids` (its heartbeat); how many it still held."""
     result = session.execute(
         sa.update(Delivery)
-        .where(col(Delivery.status) == "sending", col(Delivery.claim) == claimer)
+        .where(
+            col(Delivery.id).in_(list(ids)),
+            col(Delivery.status) == "sending",
+            col(Delivery.claim) == claimer,
+        )
         .values(lease_until=until),
         execution_options={"preserve_rowcount": True},
     )

@@ -7,6 +7,7 @@ import logging
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -200,3 +201,33 @@ def test_the_cli_prints_a_digest_as_text_or_block_kit_json(org, database_url, tm
         [*run[:-1], "last week"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert bad.returncode == 2 and "2026-W49" in bad.stderr and bad.stdout == ""
+
+
+def test_a_leader_slack_refuses_is_skipped_and_the_others_get_it_once(engine, clock, app, slack):
+    org = {**ORG, "leaders": ["UCEO", "UGONE", "UCFO"], "leadership_channel": None}
+    people = [
+        *PEOPLE,
+        *({"user_id": u, "real_name": u, "tz": "Europe/Berlin"} for u in ("UGONE", "UCFO")),
+    ]
+    seed_org(engine, org, people)
+    clock.set("2026-11-26T12:00:00+00:00")
+    with Session(engine) as session:
+        checkins.replan(session, TEAM, ["UMGR", *MEMBERS], clock())
+        session.commit()
+
+    def refuse(params):
+        if params["channel"] == "UGONE":  # deactivated since the org was imported
+            return {"ok": False, "error": "account_inactive"}
+        return {"ok": True, "channel": "D" + params["channel"], "ts": "1.2"}
+
+    slack.on["chat.postMessage"] = refuse
+    clock.set("2026-11-30T09:00:00+00:00")
+    sender = Sender(engine, lambda _w: app.client, clock)
+    sender.drain()
+    clock.now += timedelta(hours=2)  # any retry would have come by now
+    sender.drain()
+    for leader, copies in (("UCEO", 1), ("UCFO", 1), ("UGONE", 1)):  # UGONE: the one refusal
+        assert len(digests_to(slack, leader)) == copies, leader
+    with Session(engine) as session:
+        row = session.exec(select(Delivery).where(Delivery.kind == "leadership")).first()
+    assert row.status == "sent"

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot import checkins, logs
+from bot import sender as sender_module
 from bot.jobs import build_scheduler
 from bot.sender import HEARTBEAT, LEASE, Sender
 from handlers import inbox_handlers
@@ -240,6 +241,7 @@ def test_a_live_senders_heartbeat_keeps_its_claims_from_being_taken_over(
             session=session, now=clock(), lease=LEASE, limit=10, claimer=slow.claimer
         )
     assert len(claimed) == 2
+    slow._track({row.id for row in claimed if row.id})  # working through them, as run_once is
     for _ in range(6):  # two whole leases pass, with a heartbeat every third of one
         clock.now += LEASE / 3
         assert slow.renew() == 2
@@ -267,6 +269,30 @@ def test_a_sender_stalled_past_its_lease_leaves_the_row_to_the_one_that_took_it_
     assert sorted(c.params["channel"] for c in posts_of(slack)) == ["U1", "UMGR"]
     row = one(engine, subject="U1", kind="nudge", period="2026-W48")
     assert row.status == "sent" and row.attempts == 2
+
+
+def test_a_row_that_breaks_is_retried_later_and_never_holds_up_the_rest(
+    org, engine, clock, sender, slack, monkeypatch
+):
+    clock.set(NUDGE_W48)
+    working = sender_module.compose
+
+    def broken(session, row, now):
+        if row.subject == "UMGR":
+            raise RuntimeError("a bug in composing")
+        return working(session, row, now)
+
+    monkeypatch.setattr(sender_module, "compose", broken)
+    sender.drain()
+    assert [c.params["channel"] for c in posts_of(slack)] == ["U1"]
+    row = one(engine, subject="UMGR", kind="nudge", period="2026-W48")
+    assert row.status == "pending" and row.last_error == "error: RuntimeError"
+    assert row.claim is None and sender.renew() == 0  # no lease is kept alive for it
+
+    monkeypatch.setattr(sender_module, "compose", working)
+    clock.now += timedelta(minutes=1)  # its backoff
+    sender.drain()
+    assert sorted(c.params["channel"] for c in posts_of(slack)) == ["U1", "UMGR"]
 
 
 def posts_of(slack) -> list:
@@ -589,6 +615,18 @@ def test_snoozing_past_the_close_does_not_promise_a_reminder_that_never_comes(
     reminders = (checkins.REMINDER, *checkins.SNOOZES)
     waiting = [r for r in deliveries(engine, subject="U1", status="pending") if r.kind in reminders]
     assert ("remind you around" in reply) == bool(waiting)
+
+
+def test_a_managers_snooze_never_takes_their_digest_for_a_reminder(
+    org, engine, clock, sender, slack, requests
+):
+    clock.set(NUDGE_W48)
+    sender.drain()
+    clock.set("2026-11-30T08:05:00+00:00")  # Mon 09:05 Berlin: the reminder has gone out
+    sender.drain()
+    requests.action("checkin_later", "2026-W48", user="UMGR")  # +2h is after the 10:00 close
+    assert one(engine, subject="UMGR", kind="digest", period="2026-W48").status == "pending"
+    assert "remind you around" not in slack.responses()[-1]["text"]
 
 
 def test_the_heartbeat_runs_every_third_of_a_lease(deps, sender, app):
