@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import replace
@@ -207,7 +208,8 @@ def submit_checkin(
         not_stored(client, context.user_id, label, prompts.text("checkin.not_saved"), answer)
         return
     if not deps.web_only:
-        inbox.handle(deps.engine, row_id, INBOX, client, now)
+        with contextlib.suppress(Exception):  # logged by inbox.handle; its job retries the row
+            inbox.handle(deps.engine, row_id, INBOX, client, now)
 
 
 def _errors_in_time(
@@ -250,24 +252,32 @@ def _refusal_at(session: Session, plan: Plan, label: str, now: datetime) -> str 
 def store_answer(engine: Engine, client: WebClient, row: Inbox, now: datetime) -> None:
     """The inbox handler: store a handed-on answer as of when it arrived, then show it as done
     in the person's DMs (and Home). An answer that can no longer be stored (the person left
-    the team, or the week closed while the modal was open) is sent back to them by DM."""
+    the team, or the week closed while the modal was open) is sent back to them by DM.
+
+    Handling it again is harmless: an answer stored at or after this one's arrival (this one,
+    on a retry, or a later edit) is left as it is, and only the DMs are shown again."""
     label = str(row.body.get("period", ""))
     answer = views.answer_from_data(row.body.get("answer") or {})
     arrived = row.received_at
     with Session(engine) as session:
         plan = plan_for(session, row.workspace_id, row.user_id)
-        refusal = (
-            prompts.text("checkin.not_in_team")
-            if plan is None
-            else _refusal_at(session, plan, label, arrived)
-        )
-        if plan is None or refusal:
-            not_stored(client, row.user_id, label, refusal or "", answer)
+        if plan is None:
+            not_stored(client, row.user_id, label, prompts.text("checkin.not_in_team"), answer)
             return
-        if answer.objective_key not in {o.key for o in plan.config.objectives}:
-            answer = replace(answer, objective_key=None)  # removed while the modal was open
-        late = _window_or_none(plan, label, arrived) is Window.LATE
-        checkins.record_answer(session, plan, label, answer, late=late, now=arrived)
+        stored = queries.get_checkin(
+            session=session, workspace_id=row.workspace_id, user_id=row.user_id, period=label
+        )
+        answered = stored is not None and stored.status == "answered"
+        if not (answered and stored is not None and stored.updated_at >= arrived):
+            state = _window_or_none(plan, label, arrived)
+            refusal = _refusal(plan, label, state, answered=answered, editing=answered, now=arrived)
+            if refusal:
+                not_stored(client, row.user_id, label, refusal, answer)
+                return
+            if answer.objective_key not in {o.key for o in plan.config.objectives}:
+                answer = replace(answer, objective_key=None)  # removed while the modal was open
+            late = state is Window.LATE
+            checkins.record_answer(session, plan, label, answer, late=late, now=arrived)
         refresh_messages(session, client, plan, label, now)
         if row.body.get("home"):  # opened from App Home, which shows the new state at once
             publish_home(client, session, row.workspace_id, row.user_id, now)

@@ -4,6 +4,7 @@ through the inbox; a worker stores it. Handing on is exactly once, and nothing i
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import timedelta
 
 import pytest
@@ -171,3 +172,47 @@ def test_web_serves_without_the_scheduler_and_worker_works_without_serving(
         (False, {"serve": False, "work": True}),
         (False, {"serve": True, "work": True}),
     ]
+
+
+def fail_once(slack, method: str) -> None:
+    def fail(_params):
+        del slack.on[method]  # the next call gets Slack's normal answer
+        return {"ok": False, "error": "internal_error", "_status": 500}
+
+    slack.on[method] = fail
+
+
+def test_a_late_answer_retried_after_it_was_stored_is_not_given_back(
+    org, engine, clock, sender, slack, web, app
+):
+    clock.set("2026-11-27T13:00:00+00:00")
+    sender.drain()
+    clock.set("2026-11-30T10:00:00+00:00")  # Monday 11:00 Berlin: closed, still open late
+    web.action("checkin_open", "2026-W48", user="U1")
+    web.submit(slack.of("views.open")[-1].params["view"], answer_values(), user="U1")
+    fail_once(slack, "chat.update")  # stored, then the DM update fails: the row is retried
+    assert drain(engine, app, clock) == 0
+    clock.now += inbox.TAKE
+    assert drain(engine, app, clock) == 1
+    [answer] = stored(engine)
+    assert answer.late and answer.moved == "Shipped the <!channel> importer"
+    assert [c for c in slack.of("chat.postMessage") if c.params["channel"] == "U1"][1:] == []
+    assert "Checked in" in json.dumps(slack.of("chat.update")[-1].params["blocks"])
+
+
+def test_an_older_answer_retried_after_a_newer_edit_leaves_the_edit(
+    org, engine, clock, sender, slack, web, app
+):
+    clock.set("2026-11-27T13:00:00+00:00")
+    sender.drain()
+    submit(web, slack, clock, moved="First words")
+    fail_once(slack, "chat.update")
+    assert drain(engine, app, clock) == 0  # stored, but its row waits to be retried
+    clock.now += timedelta(seconds=30)  # an edit, while the first row is still taken
+    web.action("checkin_edit", "2026-W48", user="U1")
+    web.submit(slack.of("views.open")[-1].params["view"], answer_values(moved="Edited"), user="U1")
+    assert drain(engine, app, clock) == 1  # the edit; the first row is still taken
+    clock.now += inbox.TAKE
+    assert drain(engine, app, clock) == 1  # the first row again
+    [answer] = stored(engine)
+    assert answer.moved == "Edited" and waiting(engine) == []
