@@ -14,6 +14,7 @@ from bot.deps import Deps
 from bot.org import Plan, plan_for
 from bot.views import strategy as views
 from bot.views.kit import section
+from handlers.checkin import tell
 from handlers.home import publish_home
 from storage import queries
 
@@ -33,7 +34,7 @@ def open_reflection(
         objectives = [o for o in plan.config.objectives if not o.archived] if plan else []
         if plan is None or not objectives:
             text = prompts.text("checkin.not_in_team" if plan is None else "strategy.no_objectives")
-            respond(text=text, response_type="ephemeral", replace_original=False)
+            tell(body, client, respond, text)  # from App Home there is no message to answer
             return
         view = reflection_view(session, plan)
     container = body.get("container") or {}

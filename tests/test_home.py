@@ -251,32 +251,13 @@ def test_on_a_fresh_install_a_slack_admin_finds_the_setup_buttons_in_home(slack,
 def test_check_in_from_home_refreshes_home_and_a_closed_week_answers_in_a_modal(
     org, engine, clock, slack, requests
 ):
-    home = {"type": "home", "id": "VHOME"}
-    payload = {
-        "type": "block_actions",
-        "team": {"id": TEAM},
-        "user": {"id": "U3", "team_id": TEAM},
-        "api_app_id": "A0APP",
-        "trigger_id": "trigger-home",
-        "view": home,
-        "container": {"type": "view", "view_id": "VHOME"},
-        "actions": [
-            {
-                "action_id": "checkin_open",
-                "value": "2026-W48",
-                "type": "button",
-                "block_id": "b",
-                "action_ts": "1.1",
-            }
-        ],
-    }
-    requests.interactive(payload)
+    requests.home_action("checkin_open", "2026-W48", user="U3")
     view = slack.of("views.open")[-1].params["view"]
     assert json.loads(view["private_metadata"])["home"] is True
     values = {"energy": {"value": {"type": "static_select", "selected_option": {"value": "3"}}}}
     requests.submit(view, values, user="U3")
     assert slack.of("views.publish")[-1].params["user_id"] == "U3"
     clock.set("2026-12-08T12:00:00+00:00")  # long closed: no response_url to answer in
-    requests.interactive(payload)
+    requests.home_action("checkin_open", "2026-W48", user="U3")
     notice = slack.of("views.open")[-1].params["view"]
     assert "closed" in json.dumps(notice) and "callback_id" not in notice

@@ -139,6 +139,29 @@ def test_phrasing_rotates_and_the_last_progress_is_quoted_back(org, engine, cloc
     assert all(a != b for a, b in zip(phrasings, phrasings[1:], strict=False))
 
 
+def test_reflect_from_home_by_someone_in_no_team_answers_in_a_small_modal(org, slack, requests):
+    requests.home_action("strategy_open", "home", user="UOUTSIDE")
+    [notice] = [c.params["view"] for c in slack.of("views.open")]
+    assert "not in any team" in json.dumps(notice) and "callback_id" not in notice
+
+
+def test_the_managers_name_is_escaped_in_the_who_sees_line(engine, clock, slack, requests):
+    people = [
+        {**p, "real_name": "Maria <!channel> & Co"} if p["user_id"] == "UMGR" else p for p in PEOPLE
+    ]
+    seed_org(engine, ORG, people)
+    requests.action("strategy_open", "home", user="U1")
+    requests.command("/checkin", user="U1")  # the check-in modal has the same line
+    lines = [
+        json.dumps(c.params["view"])
+        for c in slack.of("views.open")
+        if "sees your" in json.dumps(c.params["view"])
+    ]
+    assert len(lines) == 2
+    for text in lines:
+        assert "Maria &lt;!channel&gt; &amp; Co" in text and "<!channel>" not in text
+
+
 def test_a_reflection_needs_an_objective_or_words_and_bad_input_changes_nothing(
     org, engine, slack, requests
 ):

@@ -126,6 +126,29 @@ class SlackRequests:
             }
         )
 
+    def home_action(self, action_id: str, value: str, *, user: str) -> Reply:
+        """A button clicked in App Home: no message, no response_url, only a trigger."""
+        return self.interactive(
+            {
+                "type": "block_actions",
+                "team": {"id": self.team_id},
+                "user": {"id": user, "team_id": self.team_id},
+                "api_app_id": "A0APP",
+                "trigger_id": "trigger-home",
+                "view": {"type": "home", "id": "VHOME"},
+                "container": {"type": "view", "view_id": "VHOME"},
+                "actions": [
+                    {
+                        "action_id": action_id,
+                        "value": value,
+                        "type": "button",
+                        "block_id": "b",
+                        "action_ts": "1.1",
+                    }
+                ],
+            }
+        )
+
     def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str) -> Reply:
         return self.interactive(
             {

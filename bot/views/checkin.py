@@ -132,7 +132,7 @@ def checkin_modal(
 
     blocks: list[Block] = [
         context(
-            prompts.text(p + "who_sees", manager=who_sees)
+            prompts.text(p + "who_sees", manager=escape(who_sees))
             if who_sees
             else prompts.text(p + "who_sees_self")
         )

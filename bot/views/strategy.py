@@ -106,7 +106,7 @@ def reflection_modal(
         if chosen:
             select["initial_options"] = chosen
     who = (
-        prompts.text(p + "who_sees", manager=who_sees)
+        prompts.text(p + "who_sees", manager=escape(who_sees))
         if who_sees
         else prompts.text(p + "who_sees_self")
     )
