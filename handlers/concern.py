@@ -81,8 +81,9 @@ def concern_command(
     ack()
     text = (command.get("text") or "").strip()
     word, _, rest = text.partition(" ")
-    if word.lower() == "status" and len(rest) <= 24 and len(rest.split()) <= 4:
-        view = _code_view(context, rest.strip()) if rest.strip() else views.lookup_modal()
+    code = rest.strip()  # "/concern status quo is harmful" is a concern, not a code
+    if word.lower() == "status" and (not code or concerns.normalise_code(code)):
+        view = _code_view(context, code) if code else views.lookup_modal()
     else:
         if not _set_up(context):
             respond(text=_t("compose.not_set_up"), response_type="ephemeral")

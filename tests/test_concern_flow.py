@@ -175,6 +175,14 @@ def test_status_by_code_shows_the_concern_and_its_answers(org, requests, slack, 
     assert any(b.get("block_id") == "withdraw" for b in view["blocks"])
 
 
+def test_a_concern_that_starts_with_the_word_status_is_a_concern(org, requests, slack):
+    requests.command("/concern", "status quo meetings are harmful", user=WRITER)
+    view = slack.of("views.open")[-1].params["view"]
+    assert view["callback_id"] == "concern_compose"
+    text = next(b for b in view["blocks"] if b.get("block_id") == "text")
+    assert text["element"]["initial_value"] == "status quo meetings are harmful"
+
+
 def test_a_wrong_code_answers_exactly_like_an_unknown_one(org, requests, slack):
     code = raise_concern(requests, slack)
     wrong = code[:-1] + ("A" if code[-1] != "A" else "B")
