@@ -157,11 +157,10 @@ def resolve(
 def members(
     session: Session, *, workspace_id: str, config: OrgConfig, audience: Audience
 ) -> set[str]:
-    """Who may read, answer and set the status of a concern to `audience`."""
-    if audience.is_leadership:
-        return set(config.leaders)
-    team = _team(session, workspace_id, audience)
-    return {team.manager_id} if team is not None else set()
+    """Who may read, answer and set the status of a concern to `audience` (the leaders, for a
+    team that has since been removed: its concerns go to the leadership digest)."""
+    team = None if audience.is_leadership else _team(session, workspace_id, audience)
+    return {team.manager_id} if team is not None else set(config.leaders)
 
 
 def _team(session: Session, workspace_id: str, audience: Audience) -> Team | None:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from bot import audience as audiences
 from bot.audience import Audience, Described
 from bot.config import OrgConfig
-from storage.models import Concern, ConcernNote
+from storage.models import Concern, ConcernNote, Team
 
 TOPICS = ("goals", "work", "culture", "other")
 STATUSES = ("acknowledged", "discussed", "changed", "not_changing")
@@ -240,14 +240,22 @@ def concerns_for_digest(
     after theirs, so they are always more than 24 hours old when they arrive.
     """
     latest = digest_at.astimezone(UTC).date() - audiences.HOLD
+    if audience.is_leadership:  # with the concerns whose team has since been removed
+        teams = select(Team.key).where(Team.workspace_id == workspace_id)
+        heard_by = sa.or_(
+            col(Concern.audience_kind) == audience.kind,
+            col(Concern.audience_team).not_in(teams),
+        )
+    else:
+        heard_by = sa.and_(
+            col(Concern.audience_kind) == audience.kind,
+            col(Concern.audience_team) == audience.team_key,
+        )
     concerns = session.exec(
         select(Concern)
         .where(
             Concern.workspace_id == workspace_id,
-            Concern.audience_kind == audience.kind,
-            col(Concern.audience_team).is_(None)
-            if audience.team_key is None
-            else col(Concern.audience_team) == audience.team_key,
+            heard_by,
             Concern.status != WITHDRAWN,
             col(Concern.created_on) <= latest,
         )

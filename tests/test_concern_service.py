@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import Session, select
 
 from bot import concerns, identifying
-from bot.audience import LEADERSHIP, Audience, eligible, next_digest
+from bot.audience import LEADERSHIP, Audience, eligible, members, next_digest
 from bot.concerns import Draft
 from bot.config import OrgConfig
 from bot.identifying import NameMatcher, identifying_details, matcher_for
+from bot.orgapply import apply_config
 from bot.throttle import Throttle
 from storage.models import Concern, Person
 from tests.concern_kit import ORG, PEOPLE, WRITER
@@ -123,6 +124,19 @@ def test_each_audience_receives_only_its_own_concerns(engine, clock, config):
     assert selected(engine, Audience.team("eng"), monday) == ["for victor"]
     assert selected(engine, LEADERSHIP, monday) == ["for cleo"]
     assert selected(engine, Audience.team("mobile"), monday) == []
+
+
+def test_a_concern_to_a_team_removed_since_goes_to_the_leadership_digest(engine, clock, config):
+    raise_on(engine, clock, config, "2026-11-27T12:00:00+00:00", "manager", "for maria")
+    without_platform = {**ORG, "teams": [t for t in ORG["teams"] if t["key"] != "platform"]}
+    config = OrgConfig.model_validate(without_platform)
+    with Session(engine) as session:  # re-imported without the team
+        apply_config(session, TEAM, "Acme", config, clock())
+        session.commit()
+    assert selected(engine, LEADERSHIP, "2026-11-30T09:00:00+00:00") == ["for maria"]
+    with Session(engine) as session:
+        heard_by = members(session, workspace_id=TEAM, config=config, audience=PLATFORM)
+    assert heard_by == {"UCEO"}  # the leaders may answer it
 
 
 def test_a_delivered_concern_comes_again_only_with_new_follow_ups(engine, clock, config):
