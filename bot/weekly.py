@@ -66,8 +66,9 @@ def periods_back(period: str, count: int) -> list[str]:
 class History:
     """A team's last weeks, read once: who was asked (their nudge went out) and what they said.
 
-    Everything the digest derives over time — participation and its trend, the energy
-    trend, who has been quiet, how long a blocker has lasted — is computed from this one read.
+    Everything the digest derives over time about its people — participation and its trend,
+    who has been quiet, how long a blocker has lasted — is computed from this one read (the
+    energy trend reads the team's own answers instead: see energy_trend).
     """
 
     def __init__(
@@ -119,14 +120,6 @@ class History:
     def figures(self) -> list[Figure]:
         return [self.figure(label) for label in self.labels[-TREND:]]
 
-    def energy_trend(self, min_group: int) -> str | None:
-        """An 8-week sparkline of the team's average energy (· below the group size)."""
-        averages: list[float | None] = []
-        for label in self.labels[-TREND:]:
-            levels = [r.energy for r in self.counted(label) if r.energy]
-            averages.append(sum(levels) / len(levels) if len(levels) >= min_group else None)
-        return sparkline(averages) if any(v is not None for v in averages) else None
-
     def quiet(self, members: list[str], names: dict[str, str]) -> list[Quiet]:
         """People not heard from for 2+ weeks in a row in which they were asked."""
         result = []
@@ -161,6 +154,30 @@ def energy(rows: list[Checkin], min_group: int) -> dict[int, int] | None:
     return {level: counts.get(level, 0) for level in range(1, 6)}
 
 
+def energy_trend(
+    session: Session, workspace_id: str, team_key: str, period: str, min_group: int
+) -> str | None:
+    """An 8-week sparkline of the team's average energy (· below the group size).
+
+    It reads the answers written to this team, not those of today's members, so a past week's
+    value never changes when someone joins or leaves: comparing two digests can never single
+    out one person's energy.
+    """
+    labels = periods_back(period, TREND)
+    rows = session.exec(
+        select(Checkin).where(
+            Checkin.workspace_id == workspace_id,
+            Checkin.team_key == team_key,
+            col(Checkin.period).in_([shift_label(labels[0], -1), *labels]),
+        )
+    ).all()
+    averages: list[float | None] = []
+    for label in labels:
+        levels = [r.energy for r in rows if r.energy and counts_for(r, label)]
+        averages.append(sum(levels) / len(levels) if len(levels) >= min_group else None)
+    return sparkline(averages) if any(v is not None for v in averages) else None
+
+
 def sparkline(averages: list[float | None]) -> str:
     """▃▄▅… from averages of 1–5; a period below the group size shows as ·."""
     return "".join(
@@ -190,7 +207,11 @@ def team_digest(
         week=week,
         figures=history.figures(),
         energy=energy(week.answered, min_group) if with_energy else None,
-        energy_trend=history.energy_trend(min_group) if with_energy else None,
+        energy_trend=(
+            energy_trend(session, workspace_id, team_key, period, min_group)
+            if with_energy
+            else None
+        ),
     )
     digest.quiet = history.quiet(week.members, week.names)
     digest.blockers = [Blocker(q, history.blocked_weeks(q.user_id)) for q in week.blockers]

@@ -121,7 +121,10 @@ class Objective(SQLModel, table=True):
 class Checkin(SQLModel, table=True):
     """One person's answer (or skip) for one period."""
 
-    __table_args__ = (sa.UniqueConstraint("workspace_id", "user_id", "period"),)
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "user_id", "period"),
+        sa.Index("ix_checkin_team", "workspace_id", "team_key", "period"),  # a team's weeks
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: str = Field(index=True, max_length=32)

@@ -7,12 +7,13 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session
 
-from bot import digests
+from bot import digests, weekly
 from bot.org import load_config
 from bot.views.digest import as_text, split_messages
-from storage.models import Checkin, Delivery, Reflection
+from storage.models import Checkin, Delivery, Membership, Reflection
 from tests.conftest import TEAM, seed_org
 
 MEMBERS = ["U1", "U2", "U3", "U4", "U5", "U6"]
@@ -181,6 +182,19 @@ def test_energy_is_a_distribution_only_with_five_answers_and_never_per_person(we
         session.commit()
     text = as_text(compose(week).blocks)
     assert "Energy*" not in text and "shown once at least 5 people answer" in text
+
+
+def test_a_past_weeks_energy_never_changes_when_someone_leaves_the_team(week):
+    def trend() -> str | None:
+        with Session(week) as session:
+            config = load_config(session, TEAM)
+            return weekly.team_digest(session, config, TEAM, "platform", WEEK).energy_trend
+
+    before = trend()
+    assert before is not None and before[-1] != "·"  # W48: five answers, U5's late one too
+    with week.begin() as connection:  # Eli leaves: comparing digests must not reveal them
+        connection.execute(sa.delete(Membership).where(Membership.user_id == "U5"))
+    assert trend() == before
 
 
 def test_someone_not_heard_from_for_two_weeks_is_a_conversation_not_a_list(week):
