@@ -15,8 +15,6 @@ every handed-on answer is stored, so no app's leftovers run into another's timin
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import http.client
 import json
 import multiprocessing
@@ -44,6 +42,7 @@ from bench.common import ROOT, WORKSPACE, database, org_config, people_of, seed_
 from bench.fakeslack import serve_in_process
 from bench.fanout import midday_zone
 from bot.app import create_app
+from bot.standin.requests import signature
 from bot.standin.serve import InlineExecutor as Inline
 from storage.models import Checkin, Inbox
 
@@ -69,12 +68,10 @@ def free_port() -> int:
 
 def signed(body: str, content_type: str) -> dict[str, str]:
     timestamp = str(int(time.time()))
-    base = f"v0:{timestamp}:{body}".encode()
-    digest = hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
     return {
         "Content-Type": content_type,
         "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={digest}",
+        "X-Slack-Signature": signature(body, timestamp, SECRET),
     }
 
 

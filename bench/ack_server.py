@@ -22,11 +22,11 @@ from slack_sdk import WebClient
 
 from bot import inbox
 from bot.app import create_app, web_client
-from bot.cli import sender_client
 from bot.concerns import Draft
 from bot.deps import Deps, utcnow
 from bot.server import serve_http
 from bot.settings import Settings
+from bot.tokens import client_factory
 from bot.views.concern import compose_modal
 from handlers import inbox_handlers
 from storage.engine import make_engine
@@ -65,11 +65,11 @@ def minimal_app(api_url: str, listener_executor: Executor | None = None) -> App:
 
 
 def work(deps: Deps) -> None:
-    """The inbox job, every second, with the worker's own (paced, retrying) client."""
-    client = sender_client(deps.settings)
+    """The inbox job, every second, with the worker's own (paced, retrying) clients."""
+    client_for = client_factory(deps.settings, deps.engine)
     handlers = inbox_handlers()
     while True:
-        inbox.drain(deps.engine, handlers, lambda _workspace: client, utcnow)
+        inbox.drain(deps.engine, handlers, client_for, utcnow)
         threading.Event().wait(1.0)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from bench.common import WORKSPACE, analyze, database
+from bot.sender import LEASE
 from storage import queries
 from storage.models import Delivery, Person
 
@@ -93,7 +94,7 @@ def put_back(engine: Engine, ids: list[int]) -> None:
 
 
 def measure(engine: Engine) -> dict[str, float]:
-    lease = timedelta(minutes=5)
+    lease = LEASE
     claims, finds, idles = [], [], []
     for _ in range(REPEAT):
         with Session(engine) as session:
