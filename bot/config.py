@@ -185,6 +185,10 @@ class OrgConfig(_Strict):
         _refuse_parent_cycles(self.teams)
         return self
 
+    def everyone(self) -> set[str]:
+        """Every manager and member of every team."""
+        return {user_id for team in self.teams for user_id in (team.manager, *team.members)}
+
     def schedule_of(self, team_key: str) -> Schedule:
         for team in self.teams:
             if team.key == team_key and team.schedule is not None:

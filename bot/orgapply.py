@@ -37,7 +37,7 @@ def apply_config(
     apply_org(session, stored, workspace_id, name, config, now)
     session.flush()
     checkins.replan(session, workspace_id, sorted(diff.replan), now)
-    strategy.reask(session, workspace_id, changes, everyone(config), now)
+    strategy.reask(session, workspace_id, changes, config.everyone(), now)
     return diff
 
 
@@ -58,11 +58,6 @@ def objective_changes(stored: Stored, config: OrgConfig) -> list[ObjectiveChange
         if key not in kept and not row.archived:
             changes.append(ObjectiveChange(key, row.title, "archived"))
     return changes
-
-
-def everyone(config: OrgConfig) -> set[str]:
-    """Every manager and member of every team."""
-    return {user_id for team in config.teams for user_id in (team.manager, *team.members)}
 
 
 def checkin_teams(config: OrgConfig) -> dict[str, str]:

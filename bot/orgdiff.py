@@ -95,7 +95,7 @@ def diff_org(stored: Stored, config: OrgConfig) -> Diff:
     first = not stored.config
     _settings(diff, stored.config, new)
     if first or any(stored.config.get(key) != new[key] for key in CLOCK_SETTINGS):
-        diff.replan |= _everyone(config)
+        diff.replan |= config.everyone()
     if stored.config and stored.config != new:
         diff.writes = True
     _teams(diff, stored, config)
@@ -116,10 +116,6 @@ def _settings(diff: Diff, old: dict[str, Any], new: dict[str, Any]) -> None:
                     diff.add(f"+ {path}: {show(value)}")
             elif before.get(path) != value:
                 diff.add(f"~ {path}: {show(before.get(path))} → {show(value)}")
-
-
-def _everyone(config: OrgConfig) -> set[str]:
-    return {user_id for team in config.teams for user_id in (team.manager, *team.members)}
 
 
 def _teams(diff: Diff, stored: Stored, config: OrgConfig) -> None:

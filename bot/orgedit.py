@@ -18,12 +18,11 @@ import prompts
 from bot.config import OrgConfig, zone_or
 from bot.org import SLACKBOT
 from bot.orgapply import late_openings
+from bot.orgfile import Loc, plain_message
 from bot.people import ADMIN_FLAGS, upsert_user
 from storage import queries
 
-Loc = tuple[str | int, ...]
 Change = Callable[[dict[str, Any]], tuple[dict[str, Any], Loc]]
-_VALUE_ERROR = re.compile(r"^(Value|Assertion) error, ")
 
 
 class Refused(Exception):
@@ -172,7 +171,7 @@ def explain(item: Any) -> str:
         return prompts.text("admin.at_least", limit=limits.get("ge"))
     if kind == "less_than_equal":
         return prompts.text("admin.at_most", limit=limits.get("le"))
-    message = _VALUE_ERROR.sub("", str(item["msg"]))
+    message = plain_message(str(item["msg"]))
     return message[:1].upper() + message[1:]
 
 
@@ -180,10 +179,7 @@ def named(config: OrgConfig | None) -> set[str]:
     """Everyone the configuration names."""
     if config is None:
         return set()
-    people = {*config.admins, *config.leaders}
-    for team in config.teams:
-        people |= {team.manager, *team.members}
-    return people
+    return {*config.admins, *config.leaders, *config.everyone()}
 
 
 def check_people(

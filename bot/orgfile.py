@@ -15,6 +15,13 @@ from bot.config import OrgConfig
 
 Loc = tuple[str | int, ...]
 _VALUE_ERROR = re.compile(r"^(Value|Assertion) error, ")
+
+
+def plain_message(message: str) -> str:
+    """Pydantic's message without its "Value error, " prefix."""
+    return _VALUE_ERROR.sub("", message)
+
+
 _DUPLICATE = re.compile(r"duplicate (team|objective) key '([^']+)'")
 _TEAM = re.compile(r"^team '([^']+)': (parent|a member)")
 
@@ -151,7 +158,7 @@ def _duplicate_keys(org: OrgFile) -> list[str]:
 
 def _explain(org: OrgFile, loc: Loc, item: Any) -> str:
     """One pydantic error as a line-numbered sentence."""
-    kind, message = item["type"], _VALUE_ERROR.sub("", item["msg"])
+    kind, message = item["type"], plain_message(item["msg"])
     if kind == "extra_forbidden":
         allowed = ", ".join(_keys_at(loc[:-1]))
         return org.problem(loc, f"unknown key (expected one of: {allowed})")
