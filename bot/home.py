@@ -48,7 +48,6 @@ class HomeData:
     about_me: TeamWeek | None = None
     teams: list[TeamView] = field(default_factory=list)
     is_admin: bool = False
-    concerns_enabled: bool = True
     team_count: int = 0
 
 

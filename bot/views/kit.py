@@ -81,11 +81,6 @@ def slack_date(when: datetime, zone: ZoneInfo) -> str:
     return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
-def local_text(when: datetime, zone: ZoneInfo) -> str:
-    """A plain date in `zone`, for plain_text fields where Slack's date token is not rendered."""
-    return when.astimezone(zone).strftime("%a %d %b, %H:%M")
-
-
 def text_element(
     initial: str | None, limit: int, placeholder: str | None = None, *, multiline: bool = True
 ) -> Block:
