@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -246,3 +248,12 @@ def test_a_long_concern_is_shown_in_full_within_slacks_limits():
     assert shown.replace("&amp;", "&").split() == text.split()
     unbroken = said_sections("&" * 3000)
     assert all(b["text"]["text"].replace("&amp;", "") == "" for b in unbroken)
+
+
+@given(st.text(alphabet="a &<>;", max_size=400), st.integers(min_value=2, max_value=120))
+def test_cut_escaped_text_stays_within_its_limit_and_never_splits_an_escape(text, limit):
+    shown = said(text, limit)
+    assert len(shown) <= limit
+    body = shown.removesuffix("…")
+    for at in [i for i, char in enumerate(body) if char == "&"]:
+        assert body[at:].startswith(("&amp;", "&lt;", "&gt;")), (text, limit, shown)

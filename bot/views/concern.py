@@ -53,8 +53,8 @@ def t(key: str, **values: object) -> str:
 
 
 def said(text: str, limit: int = 2800) -> str:
-    """Someone's words, escaped and cut, for verbatim mrkdwn."""
-    return escape(cut(text, limit))
+    """Someone's words, escaped and then cut (escaping lengthens them), for verbatim mrkdwn."""
+    return cut(escape(text), limit)
 
 
 def said_sections(text: str, size: int = 2900) -> list[Block]:

@@ -22,8 +22,15 @@ def escape(text: str) -> str:
 
 
 def cut(text: str, limit: int = TEXT_LIMIT) -> str:
-    """`text` within `limit` characters, with a visible … where it was cut."""
-    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+    """`text` within `limit` characters, with a visible … where it was cut, never inside an
+    escaped `&amp;`, `&lt;` or `&gt;` (so escaped text may be cut too)."""
+    if len(text) <= limit:
+        return text
+    kept = text[: limit - 1]
+    entity = kept.rfind("&", max(0, len(kept) - 4))
+    if entity >= 0 and ";" not in kept[entity:]:
+        kept = kept[:entity]
+    return kept + ELLIPSIS
 
 
 def plain(text: str, limit: int = 150) -> dict[str, Any]:
