@@ -101,7 +101,7 @@ def _carried(items: list[concern_service.DigestConcern]) -> Callable[[Session, d
     """Once the digest is out, its concerns and follow-ups count as delivered."""
 
     def mark(session: Session, now: datetime) -> None:
-        concern_service.mark_delivered(session, items=items, day=now.date())
+        concern_service.mark_delivered(session, items=items, day=concern_service.today(now))
 
     return mark
 

@@ -281,7 +281,11 @@ def mark_delivered(session: Session, *, items: list[DigestConcern], day: date) -
         if ids:
             session.execute(
                 sa.update(table)
-                .where(col(table.id).in_(ids), col(table.delivered_on).is_(None))
+                .where(
+                    col(table.workspace_id) == items[0].concern.workspace_id,
+                    col(table.id).in_(ids),
+                    col(table.delivered_on).is_(None),
+                )
                 .values(delivered_on=day)
             )
     session.commit()
