@@ -230,10 +230,7 @@ def compose_leadership(
 
 
 def _coverage(session: Session, config: OrgConfig, workspace_id: str) -> list[tuple[str, int]]:
-    people = sorted(
-        {m.user_id for m in queries.memberships(session=session, workspace_id=workspace_id)}
-        | {t.manager_id for t in queries.teams(session=session, workspace_id=workspace_id)}
-    )
+    people = queries.team_people(session=session, workspace_id=workspace_id)
     latest = latest_reflections(session, workspace_id, people)
     return [
         (o.title, sum(1 for r in latest.values() if o.key in (r.objective_keys or [])))

@@ -56,13 +56,8 @@ def refresh_people_and_plans(deps: Deps, client_for: Callable[[str], WebClient])
             if config is None:
                 continue
             sync_people(session, client_for(workspace_id), workspace_id, now)
-            people = {
-                m.user_id for m in queries.memberships(session=session, workspace_id=workspace_id)
-            }
-            people |= {
-                t.manager_id for t in queries.teams(session=session, workspace_id=workspace_id)
-            }
-            for index, user_id in enumerate(sorted(people), 1):
+            people = queries.team_people(session=session, workspace_id=workspace_id)
+            for index, user_id in enumerate(people, 1):
                 plan = plan_for(session, workspace_id, user_id, config)
                 if plan is not None:
                     planned += checkins.plan_person(session, plan, now)

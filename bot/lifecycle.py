@@ -62,11 +62,8 @@ def reinstalled(engine: Engine, workspace_id: str, now: datetime) -> bool:
             )
         )
         session.flush()
-        people = {
-            m.user_id for m in queries.memberships(session=session, workspace_id=workspace_id)
-        }
-        people |= {t.manager_id for t in queries.teams(session=session, workspace_id=workspace_id)}
-        checkins.replan(session, workspace_id, sorted(people), now)
+        people = queries.team_people(session=session, workspace_id=workspace_id)
+        checkins.replan(session, workspace_id, people, now)
         session.commit()
     logger.info("workspace %s reinstalled leadbot; its schedule is planned again", workspace_id)
     return True

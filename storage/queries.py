@@ -138,6 +138,13 @@ def active_ids(*, session: Session, workspace_id: str, user_ids: Collection[str]
     return set(session.exec(statement))
 
 
+def team_people(*, session: Session, workspace_id: str) -> list[str]:
+    """Everyone a team names, as member or manager, sorted: whom leadbot plans for."""
+    members = select(Membership.user_id).where(Membership.workspace_id == workspace_id)
+    managers = select(Team.manager_id).where(Team.workspace_id == workspace_id)
+    return sorted(set(session.exec(members)) | set(session.exec(managers)))
+
+
 def memberships(*, session: Session, workspace_id: str) -> list[Membership]:
     return list(
         session.exec(
