@@ -1,7 +1,8 @@
 """One process of the ack-latency bench, on the same stack as leadbot (bot.server.serve_http).
 
 `python -m bench.ack_server KIND DATABASE_URL SLACK_API_URL PORT`, where KIND is
-- `web`: leadbot as `python -m bot web` serves it (acknowledges, hands answers to the inbox);
+- `web`: leadbot as `python -m bot web` serves it (acknowledges, and its handoff thread writes
+  the answers to the inbox);
 - `worker`: the worker's inbox job (`bot.inbox.drain`, every second, as the scheduler runs it),
   which stores those answers; its other jobs are left out so that no fan-out of nudges runs
   during the measurement (PORT is ignored);
@@ -24,6 +25,7 @@ from bot import inbox
 from bot.app import create_app, web_client
 from bot.concerns import Draft
 from bot.deps import Deps, utcnow
+from bot.inbox import Handoff
 from bot.server import serve_http
 from bot.settings import Settings
 from bot.tokens import client_factory
@@ -40,7 +42,8 @@ def deps_for(url: str, api_url: str, *, web_only: bool) -> Deps:
     settings = Settings(
         bot_token=TOKEN, signing_secret=SECRET, slack_api_url=api_url, database_url=url
     )
-    return Deps(settings=settings, engine=make_engine(url), web_only=web_only)
+    engine = make_engine(url)
+    return Deps(settings=settings, engine=engine, handoff=Handoff(engine) if web_only else None)
 
 
 def minimal_app(api_url: str, listener_executor: Executor | None = None) -> App:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from sqlmodel import Session
 
 from bot.deps import Deps, utcnow
 from bot.export import add_export_parser, export_data
+from bot.inbox import Handoff
 from bot.logs import configure_logging, setup_logging
 from bot.pacer import POST_MESSAGE, Pacer, Rate, paced_client
 from bot.settings import Settings, SettingsError, load_settings
@@ -119,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             workspace=args.workspace,
             now=utcnow(),
         )
-    deps = Deps(settings=settings, engine=engine, web_only=command == "web")
+    deps = Deps(
+        settings=settings, engine=engine, handoff=Handoff(engine) if command == "web" else None
+    )
     return run(deps, serve=command != "worker", work=command != "web")
 
 
@@ -170,6 +174,7 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
     from handlers import inbox_handlers
 
     settings = deps.settings
+    signal.signal(signal.SIGTERM, _interrupt)  # stop as on Ctrl-C: what is handed on is written
     app = create_app(deps)
     client_for = client_factory(settings, deps.engine)  # in OAuth mode, each workspace's token
     scheduler = None
@@ -192,4 +197,10 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if deps.handoff is not None:
+            deps.handoff.close()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

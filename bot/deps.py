@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from bot.inbox import Handoff
 from bot.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -23,6 +24,6 @@ class Deps:
     settings: Settings
     engine: Engine
     clock: Clock = utcnow
-    # True in a process that only serves Slack (`python -m bot web`): listeners acknowledge
-    # and hand work on through the inbox, and a worker does it.
-    web_only: bool = False
+    # In a process that only serves Slack (`python -m bot web`): listeners acknowledge and
+    # hand work on to the inbox through it, and a worker does the work. None: they do it too.
+    handoff: Handoff | None = None

@@ -1,17 +1,23 @@
 """The inbox: answers a listener has acknowledged and handed on, until they are stored.
 
-A check-in submission is acknowledged as soon as it is valid, and its answer is written here in
-one short insert. The listener then stores it itself, unless its process only acknowledges
-(`python -m bot web`); the scheduler's inbox job drains the rest every second, in whichever
-process runs it. A row is taken with a conditional update, so one handler at a time has it; a
-row whose handler died is taken again after TAKE. Handlers are idempotent (a retried row stores
-the same answer again), and a row is deleted only once its handler has finished.
+A check-in submission is acknowledged as soon as it is valid, and its answer is written here.
+In `python -m bot` the listener writes it in one short insert and then stores it itself. A
+process that only acknowledges (`python -m bot web`) gives it to its Handoff instead, whose one
+thread writes what is waiting in groups, so no listener thread waits on the database; the
+scheduler's inbox job drains the inbox every second, in whichever process runs it.
+
+A row is taken with a conditional update, so one handler at a time has it; a row whose handler
+died is taken again after TAKE. Handlers are idempotent (a retried row stores the same answer
+again), and a row is deleted only once its handler has finished.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,9 +33,23 @@ logger = logging.getLogger(__name__)
 TAKE = timedelta(minutes=1)  # how long a handler has a row before another may take it
 GIVE_UP = 5  # attempts; the row then stays, logged, for someone to look at
 BATCH = 100
+_TABLE = Inbox.__table__  # type: ignore[attr-defined]
 
 # What a kind of row does: (engine, the workspace's client, the row, now).
 Handler = Callable[[Engine, WebClient, Inbox, datetime], None]
+
+
+def _values(
+    workspace_id: str, user_id: str, kind: str, body: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id,
+        "user_id": user_id,
+        "kind": kind,
+        "body": body,
+        "received_at": now,
+        "attempts": 0,
+    }
 
 
 def put(
@@ -42,18 +62,100 @@ def put(
     now: datetime,
 ) -> int:
     """Write one row (one insert, one commit); its id. Plain Core on the table: this runs
-    for every check-in in the web process, where ORM bookkeeping would double its cost."""
-    table = Inbox.__table__  # type: ignore[attr-defined]
-    values = {
-        "workspace_id": workspace_id,
-        "user_id": user_id,
-        "kind": kind,
-        "body": body,
-        "received_at": now,
-        "attempts": 0,
-    }
+    for every check-in, where ORM bookkeeping would double its cost."""
+    values = _values(workspace_id, user_id, kind, body, now)
     with engine.begin() as connection:
-        return int(connection.execute(table.insert().returning(table.c.id), values).scalar_one())
+        return int(connection.execute(_TABLE.insert().returning(_TABLE.c.id), values).scalar_one())
+
+
+@dataclass(frozen=True)
+class _Pending:
+    values: dict[str, Any]
+    lost: Callable[[], None]  # tells the person, should the row never be written
+
+
+class Handoff:
+    """Writes rows from one thread, in groups, for a process that only acknowledges.
+
+    A listener calls `put` and is done: it never waits on the database, so under load no ack
+    waits for a listener thread held by SQLite's write lock. The thread writes whatever is
+    waiting in one transaction (one commit for the group). A row that can't be written is
+    logged and given to its `lost`, so the person hears; one bad row never costs the others.
+    `close` (at shutdown) writes what is waiting; a row put after it is written at once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._closed = False
+        self._lock = threading.Lock()  # `put` and `close`: nothing is queued behind the end
+        self._thread = threading.Thread(target=self._run, name="inbox-handoff", daemon=True)
+        self._thread.start()
+
+    def put(
+        self,
+        *,
+        workspace_id: str,
+        user_id: str,
+        kind: str,
+        body: dict[str, Any],
+        now: datetime,
+        lost: Callable[[], None],
+    ) -> None:
+        pending = _Pending(_values(workspace_id, user_id, kind, body, now), lost)
+        with self._lock:
+            if not self._closed:
+                self._queue.put(pending)
+                return
+        self._write([pending])
+
+    def flush(self) -> None:
+        """Wait until every row put so far is written (or given to its `lost`)."""
+        self._queue.join()
+
+    def close(self) -> None:
+        """Write what is waiting and stop the thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            group = [self._queue.get()]
+            while len(group) < BATCH:
+                try:
+                    group.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._write([pending for pending in group if pending is not None])
+            finally:
+                for _ in group:
+                    self._queue.task_done()
+            if None in group:  # close(): nothing was queued after it
+                return
+
+    def _write(self, group: list[_Pending]) -> None:
+        if not group:
+            return
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(_TABLE.insert(), [pending.values for pending in group])
+            return
+        except Exception:  # noqa: BLE001 - the database's or the driver's: this thread must live
+            if len(group) > 1:  # write them one at a time: only the bad ones are lost
+                for pending in group:
+                    self._write([pending])
+                return
+            logger.exception("could not hand a %s on to be stored", group[0].values["kind"])
+        try:
+            group[0].lost()
+        except Exception:  # noqa: BLE001 - nothing more can be done than saying so
+            logger.exception(
+                "could not tell the person a %s was not saved", group[0].values["kind"]
+            )
 
 
 def _take(engine: Engine, row_id: int, now: datetime) -> Inbox | None:

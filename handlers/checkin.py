@@ -180,7 +180,7 @@ def submit_checkin(
     ack: Ack, body: dict, client: WebClient, context: BoltContext, view: dict
 ) -> None:
     """Check the answer, acknowledge, hand it on through the inbox, and store it unless this
-    process only acknowledges (the worker then stores it within a second)."""
+    process only acknowledges (a worker then stores it within a second or so)."""
     deps = _deps(context)
     now = deps.clock()
     meta = metadata(view)
@@ -194,22 +194,22 @@ def submit_checkin(
         return
     ack()  # the answer is valid: the modal closes now
     handed_on = {"period": label, "answer": views.answer_data(answer), "home": "home" in meta}
+    row = {"workspace_id": context.team_id, "user_id": context.user_id, "kind": CHECKIN}
+
+    def give_back() -> None:
+        not_stored(client, context.user_id, label, prompts.text("checkin.not_saved"), answer)
+
+    if deps.handoff is not None:  # a worker stores it
+        deps.handoff.put(**row, body=handed_on, now=now, lost=give_back)
+        return
     try:
-        row_id = inbox.put(
-            deps.engine,
-            workspace_id=context.team_id,
-            user_id=context.user_id,
-            kind=CHECKIN,
-            body=handed_on,
-            now=now,
-        )
+        row_id = inbox.put(deps.engine, **row, body=handed_on, now=now)
     except SQLAlchemyError:
         logger.exception("could not hand a check-in on to be stored")
-        not_stored(client, context.user_id, label, prompts.text("checkin.not_saved"), answer)
+        give_back()
         return
-    if not deps.web_only:
-        with contextlib.suppress(Exception):  # logged by inbox.handle; its job retries the row
-            inbox.handle(deps.engine, row_id, INBOX, client, now)
+    with contextlib.suppress(Exception):  # logged by inbox.handle; its job retries the row
+        inbox.handle(deps.engine, row_id, INBOX, client, now)
 
 
 def _errors_in_time(

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
+import os
+import signal
+import threading
 from datetime import timedelta
 
 import pytest
@@ -14,9 +18,11 @@ from sqlmodel import Session, select
 import bot.cli
 from bot import inbox
 from bot.app import create_app
+from bot.deps import utcnow
 from bot.standin.requests import SlackRequests
 from bot.standin.serve import InlineExecutor, LoopbackServer
 from handlers import inbox_handlers
+from storage.engine import make_engine
 from storage.models import Checkin, Inbox, Membership
 from tests.conftest import TEAM
 from tests.test_checkin_flow import answer_values, plant
@@ -30,9 +36,16 @@ def org(engine, clock):
 
 
 @pytest.fixture
-def web(deps, slack):
+def handoff(engine):
+    handoff = inbox.Handoff(engine)
+    yield handoff
+    handoff.close()
+
+
+@pytest.fixture
+def web(deps, slack, handoff):
     """Signed requests to a process that only serves Slack (`python -m bot web`)."""
-    app = create_app(dataclasses.replace(deps, web_only=True), listener_executor=InlineExecutor())
+    app = create_app(dataclasses.replace(deps, handoff=handoff), listener_executor=InlineExecutor())
     server = LoopbackServer(app)
     yield SlackRequests(server.url, team_id=TEAM, response_url=slack.response_url)
     server.stop()
@@ -52,19 +65,23 @@ def stored(engine) -> list[Checkin]:
         return list(session.exec(select(Checkin)))
 
 
-def submit(web, slack, clock, user="U1", **answers):
+def submit(web, slack, clock, user="U1", handoff=None, **answers):
+    """Open the check-in and submit it; through `handoff`, wait until it has been handed on."""
     clock.set(SUBMITTED)
     web.action("checkin_open", "2026-W48", user=user)
     view = slack.of("views.open")[-1].params["view"]
-    return web.submit(view, answer_values(**answers), user=user)
+    reply = web.submit(view, answer_values(**answers), user=user)
+    if handoff is not None:
+        handoff.flush()
+    return reply
 
 
 def test_a_web_only_process_acknowledges_and_the_worker_stores_the_answer_as_of_its_arrival(
-    org, engine, clock, sender, slack, web, app
+    org, engine, clock, sender, slack, web, handoff, app
 ):
     clock.set("2026-11-27T13:00:00+00:00")
     sender.drain()  # the nudge, whose DM becomes "Checked in" once the answer is stored
-    reply = submit(web, slack, clock)
+    reply = submit(web, slack, clock, handoff=handoff)
     assert reply.status == 200 and reply.body == ""  # the modal closes
     assert stored(engine) == [] and slack.of("chat.update") == []
     [row] = waiting(engine)
@@ -90,8 +107,8 @@ def test_a_process_that_serves_and_works_stores_the_answer_before_the_request_en
     assert waiting(engine) == []
 
 
-def test_a_row_is_handled_once_however_many_try(org, engine, clock, slack, web, app):
-    submit(web, slack, clock)
+def test_a_row_is_handled_once_however_many_try(org, engine, clock, slack, web, handoff, app):
+    submit(web, slack, clock, handoff=handoff)
     [row] = waiting(engine)
     assert row.id is not None
     handlers = inbox_handlers()
@@ -102,9 +119,9 @@ def test_a_row_is_handled_once_however_many_try(org, engine, clock, slack, web, 
 
 
 def test_a_failing_handler_leaves_the_row_to_be_tried_again_and_then_kept(
-    org, engine, clock, slack, web, app, caplog
+    org, engine, clock, slack, web, handoff, app, caplog
 ):
-    submit(web, slack, clock)
+    submit(web, slack, clock, handoff=handoff)
 
     def broken(*_args) -> None:
         raise RuntimeError("the database went away")
@@ -128,9 +145,9 @@ def test_a_failing_handler_leaves_the_row_to_be_tried_again_and_then_kept(
 
 
 def test_an_answer_that_can_no_longer_be_stored_is_given_back_by_dm(
-    org, engine, clock, slack, web, app
+    org, engine, clock, slack, web, handoff, app
 ):
-    submit(web, slack, clock, moved="Shipped <b>it</b> & more")
+    submit(web, slack, clock, handoff=handoff, moved="Shipped <b>it</b> & more")
     with engine.begin() as connection:  # an admin moved Ana out of every team meanwhile
         connection.execute(sa.delete(Membership).where(Membership.user_id == "U1"))
     assert drain(engine, app, clock) == 1
@@ -142,26 +159,165 @@ def test_an_answer_that_can_no_longer_be_stored_is_given_back_by_dm(
     assert "Good" in dm.params["text"]  # the energy they picked, in words
 
 
+def given_back(slack) -> str:
+    [dm] = [c for c in slack.of("chat.postMessage") if c.params["channel"] == "U1"]
+    return dm.params["text"]
+
+
 def test_when_the_answer_cannot_be_handed_on_the_person_is_told_and_gets_it_back(
-    org, engine, clock, slack, web, monkeypatch
+    org, engine, clock, slack, deps, tmp_path, caplog
+):
+    nowhere = make_engine(f"sqlite:///{tmp_path / 'missing' / 'leadbot.db'}")  # cannot open
+    handoff = inbox.Handoff(nowhere)
+    app = create_app(dataclasses.replace(deps, handoff=handoff), listener_executor=InlineExecutor())
+    server = LoopbackServer(app)
+    web = SlackRequests(server.url, team_id=TEAM, response_url=slack.response_url)
+    try:
+        reply = submit(web, slack, clock, handoff=handoff)
+    finally:
+        server.stop()
+        handoff.close()
+    assert reply.status == 200  # the modal closed before the write was tried
+    assert "please check in again" in given_back(slack)
+    assert "Shipped the &lt;!channel&gt; importer" in given_back(slack)
+    assert stored(engine) == [] and waiting(engine) == []
+    assert any("could not hand a checkin on" in r.getMessage() for r in caplog.records)
+
+
+def test_in_one_process_too_an_answer_not_handed_on_is_given_back(
+    org, engine, clock, slack, requests, monkeypatch
 ):
     def down(*_args, **_kwargs):
         raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
 
     monkeypatch.setattr(inbox, "put", down)
-    reply = submit(web, slack, clock)
-    assert reply.status == 200
-    [dm] = [c for c in slack.of("chat.postMessage") if c.params["channel"] == "U1"]
-    assert "please check in again" in dm.params["text"]
-    assert "Shipped the &lt;!channel&gt; importer" in dm.params["text"]
+    assert submit(requests, slack, clock).status == 200
+    assert "please check in again" in given_back(slack)
     assert stored(engine) == [] and waiting(engine) == []
+
+
+def held(engine):
+    """Hold the engine's first statement until the returned event is set; an event set
+    once it is held, and a list of the engine's commits."""
+    release, holding, commits = threading.Event(), threading.Event(), []
+
+    def hold(*_args) -> None:
+        holding.set()
+        assert release.wait(10)
+
+    sa.event.listen(engine, "before_cursor_execute", hold, once=True)
+    sa.event.listen(engine, "commit", lambda _conn: commits.append(1))
+    return release, holding, commits
+
+
+def hand_on(handoff, user: str, lost=lambda: None, **body) -> None:
+    handoff.put(workspace_id=TEAM, user_id=user, kind="checkin", body=body, now=utcnow(), lost=lost)
+
+
+def test_the_handoff_writes_what_waits_in_groups_and_nothing_twice(database_url, engine):
+    writer = make_engine(database_url)
+    release, holding, commits = held(writer)
+    handoff = inbox.Handoff(writer)
+    hand_on(handoff, "U0")
+    assert holding.wait(10)  # the first row is being written: the others wait behind it
+    for number in range(1, 150):
+        hand_on(handoff, f"U{number}")
+    release.set()
+    handoff.flush()
+    assert sorted(int(row.user_id[1:]) for row in waiting(engine)) == list(range(150))
+    assert len(commits) == 3  # the first row, then two groups of at most inbox.BATCH
+    handoff.close()
+    writer.dispose()
+
+
+def test_closing_the_handoff_writes_what_waits_and_a_later_answer_is_written_at_once(
+    database_url, engine
+):
+    writer = make_engine(database_url)
+    release, holding, _commits = held(writer)
+    handoff = inbox.Handoff(writer)
+    for number in range(5):
+        hand_on(handoff, f"U{number}")
+    assert holding.wait(10)
+    closing = threading.Thread(target=handoff.close)
+    closing.start()
+    release.set()
+    closing.join(10)
+    assert not closing.is_alive()
+    assert len(waiting(engine)) == 5
+    hand_on(handoff, "U9")  # a listener still finishing at shutdown
+    assert len(waiting(engine)) == 6
+    writer.dispose()
+
+
+def test_a_row_that_cannot_be_written_costs_only_its_own_answer(engine, caplog):
+    writer = make_engine(str(engine.url.render_as_string(hide_password=False)))
+    release, holding, _commits = held(writer)
+    handoff = inbox.Handoff(writer)
+    lost: list[str] = []
+    hand_on(handoff, "U0", lambda: lost.append("U0"))
+    assert holding.wait(10)
+    hand_on(handoff, "U1", lambda: lost.append("U1"), note="fine")
+    hand_on(handoff, "U2", lambda: lost.append("U2"), note={1, 2})  # not JSON
+    hand_on(handoff, "U3", lambda: lost.append("U3"), note="fine too")
+    release.set()
+    handoff.close()
+    assert sorted(row.user_id for row in waiting(engine)) == ["U0", "U1", "U3"]
+    assert lost == ["U2"]
+    assert any("could not hand a checkin on" in r.getMessage() for r in caplog.records)
+    writer.dispose()
+
+
+def test_stopping_the_web_process_with_sigterm_writes_what_it_handed_on(deps, engine, caplog):
+    caplog.set_level(logging.INFO, logger="bot.cli")
+    writer = make_engine(str(engine.url.render_as_string(hide_password=False)))
+    release, holding, _commits = held(writer)
+    handoff = inbox.Handoff(writer)
+    for number in range(3):
+        hand_on(handoff, f"U{number}")
+    assert holding.wait(10)
+
+    waiting_for_work = threading.Event()  # run() has started and waits to be stopped
+
+    class Started(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("worker:"):
+                waiting_for_work.set()
+
+    def stop() -> None:
+        in_time.append(waiting_for_work.wait(10))
+        os.kill(os.getpid(), signal.SIGTERM)  # as a process manager stops it
+        release.set()
+
+    in_time: list[bool] = []
+    started, before = Started(), signal.getsignal(signal.SIGTERM)
+    logging.getLogger("bot.cli").addHandler(started)
+    stopper = threading.Thread(target=stop)
+    stopper.start()
+    try:
+        web = dataclasses.replace(deps, handoff=handoff)
+        assert bot.cli.run(web, serve=False, work=False) == 0
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        logging.getLogger("bot.cli").removeHandler(started)
+        stopper.join(10)
+    assert in_time == [True]
+    assert len(waiting(engine)) == 3  # written before run() returned
+    writer.dispose()
 
 
 def test_web_serves_without_the_scheduler_and_worker_works_without_serving(
     monkeypatch, database_url
 ):
     calls = []
-    monkeypatch.setattr(bot.cli, "run", lambda deps, **kw: calls.append((deps.web_only, kw)) or 0)
+
+    def run(deps, **kw) -> int:
+        calls.append((deps.handoff is not None, kw))
+        if deps.handoff is not None:
+            deps.handoff.close()
+        return 0
+
+    monkeypatch.setattr(bot.cli, "run", run)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
@@ -183,13 +339,14 @@ def fail_once(slack, method: str) -> None:
 
 
 def test_a_late_answer_retried_after_it_was_stored_is_not_given_back(
-    org, engine, clock, sender, slack, web, app
+    org, engine, clock, sender, slack, web, handoff, app
 ):
     clock.set("2026-11-27T13:00:00+00:00")
     sender.drain()
     clock.set("2026-11-30T10:00:00+00:00")  # Monday 11:00 Berlin: closed, still open late
     web.action("checkin_open", "2026-W48", user="U1")
     web.submit(slack.of("views.open")[-1].params["view"], answer_values(), user="U1")
+    handoff.flush()
     fail_once(slack, "chat.update")  # stored, then the DM update fails: the row is retried
     assert drain(engine, app, clock) == 0
     clock.now += inbox.TAKE
@@ -201,16 +358,17 @@ def test_a_late_answer_retried_after_it_was_stored_is_not_given_back(
 
 
 def test_an_older_answer_retried_after_a_newer_edit_leaves_the_edit(
-    org, engine, clock, sender, slack, web, app
+    org, engine, clock, sender, slack, web, handoff, app
 ):
     clock.set("2026-11-27T13:00:00+00:00")
     sender.drain()
-    submit(web, slack, clock, moved="First words")
+    submit(web, slack, clock, handoff=handoff, moved="First words")
     fail_once(slack, "chat.update")
     assert drain(engine, app, clock) == 0  # stored, but its row waits to be retried
     clock.now += timedelta(seconds=30)  # an edit, while the first row is still taken
     web.action("checkin_edit", "2026-W48", user="U1")
     web.submit(slack.of("views.open")[-1].params["view"], answer_values(moved="Edited"), user="U1")
+    handoff.flush()
     assert drain(engine, app, clock) == 1  # the edit; the first row is still taken
     clock.now += inbox.TAKE
     assert drain(engine, app, clock) == 1  # the first row again
