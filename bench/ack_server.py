@@ -26,7 +26,7 @@ from bot.app import create_app, web_client
 from bot.concerns import Draft
 from bot.deps import Deps, utcnow
 from bot.inbox import Handoff
-from bot.server import serve_http
+from bot.server import serve_http, stop_on_sigterm
 from bot.settings import Settings
 from bot.tokens import client_factory
 from bot.views.concern import compose_modal
@@ -84,10 +84,15 @@ def main(argv: list[str]) -> int:
         work(deps_for(url, api_url, web_only=False))
         return 0
     if kind == "minimal":
-        app = minimal_app(api_url)
-    else:
-        app = create_app(deps_for(url, api_url, web_only=kind == "web"))
-    serve_http(app, int(port))
+        serve_http(minimal_app(api_url), int(port))
+        return 0
+    deps = deps_for(url, api_url, web_only=kind == "web")
+    stop_on_sigterm()  # as in `python -m bot web`: what was acknowledged is written first
+    try:
+        serve_http(create_app(deps), int(port))
+    finally:
+        if deps.handoff is not None:
+            deps.handoff.close()
     return 0
 
 

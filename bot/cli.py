@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -166,25 +165,26 @@ def export_file(engine: object, out: str | None, workspace: str | None) -> int:
 
 
 def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
-    """Serve Slack (unless a worker) and run the scheduler (unless web only) until stopped."""
+    """Serve Slack (unless a worker) and run the scheduler (unless web only) until stopped
+    (Ctrl-C or SIGTERM: then what the web process handed on is written before it exits)."""
     from bot.app import create_app
     from bot.jobs import build_scheduler
     from bot.sender import Sender
-    from bot.server import serve_http, serve_socket_mode
+    from bot.server import serve_http, serve_socket_mode, stop_on_sigterm
     from handlers import inbox_handlers
 
     settings = deps.settings
-    signal.signal(signal.SIGTERM, _interrupt)  # stop as on Ctrl-C: what is handed on is written
-    app = create_app(deps)
-    client_for = client_factory(settings, deps.engine)  # in OAuth mode, each workspace's token
     scheduler = None
-    if work:
-        sender = Sender(deps.engine, client_for, deps.clock)
-        scheduler = build_scheduler(deps, sender, client_for, inbox_handlers())
-        scheduler.start()
-    else:
-        logger.info("web: serving Slack only; `python -m bot worker` stores what it hands on")
+    stop_on_sigterm()
     try:
+        app = create_app(deps)
+        client_for = client_factory(settings, deps.engine)  # in OAuth mode, each workspace's
+        if work:
+            sender = Sender(deps.engine, client_for, deps.clock)
+            scheduler = build_scheduler(deps, sender, client_for, inbox_handlers())
+            scheduler.start()
+        else:
+            logger.info("web: serving Slack only; `python -m bot worker` stores what it hands on")
         if not serve:
             logger.info("worker: scheduled and handed-on work only")
             threading.Event().wait()
@@ -193,14 +193,11 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
         else:
             serve_http(app, settings.port)
     except KeyboardInterrupt:
-        logger.info("stopping")
+        pass
     finally:
+        logger.info("stopping")
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         if deps.handoff is not None:
             deps.handoff.close()
     return 0
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt

@@ -80,14 +80,16 @@ class Handoff:
     A listener calls `put` and is done: it never waits on the database, so under load no ack
     waits for a listener thread held by SQLite's write lock. The thread writes whatever is
     waiting in one transaction (one commit for the group). A row that can't be written is
-    logged and given to its `lost`, so the person hears; one bad row never costs the others.
-    `close` (at shutdown) writes what is waiting; a row put after it is written at once."""
+    logged and given to its `lost`, so the person hears: the whole group when the database
+    fails (it is down, or locked past its timeout), only the bad row when the database refuses
+    one. `close` (at shutdown) writes what is waiting; a row put after it is written at once."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._closed = False
-        self._lock = threading.Lock()  # `put` and `close`: nothing is queued behind the end
+        self._unwritten = 0
+        self._changed = threading.Condition()  # over _closed and _unwritten
         self._thread = threading.Thread(target=self._run, name="inbox-handoff", daemon=True)
         self._thread.start()
 
@@ -102,24 +104,31 @@ class Handoff:
         lost: Callable[[], None],
     ) -> None:
         pending = _Pending(_values(workspace_id, user_id, kind, body, now), lost)
-        with self._lock:
-            if not self._closed:
+        with self._changed:
+            if not self._closed:  # nothing is ever queued behind close()'s end mark
+                self._unwritten += 1
                 self._queue.put(pending)
                 return
         self._write([pending])
 
-    def flush(self) -> None:
-        """Wait until every row put so far is written (or given to its `lost`)."""
-        self._queue.join()
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every row put so far is written (or given to its `lost`); whether that
+        happened within `timeout` seconds."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._unwritten == 0, timeout)
 
     def close(self) -> None:
-        """Write what is waiting and stop the thread."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._queue.put(None)
-        self._thread.join()
+        """Write what is waiting and stop the thread; a second Ctrl-C or SIGTERM meanwhile
+        does not cut the writing short (`kill -9` does, and loses what was waiting)."""
+        with self._changed:
+            if not self._closed:
+                self._closed = True
+                self._queue.put(None)
+        while self._thread.is_alive():
+            try:
+                self._thread.join()
+            except KeyboardInterrupt:
+                logger.warning("stopping once %d handed-on rows are written", self._unwritten)
 
     def _run(self) -> None:
         while True:
@@ -129,12 +138,14 @@ class Handoff:
                     group.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            rows = [pending for pending in group if pending is not None]
             try:
-                self._write([pending for pending in group if pending is not None])
+                self._write(rows)
             finally:
-                for _ in group:
-                    self._queue.task_done()
-            if None in group:  # close(): nothing was queued after it
+                with self._changed:
+                    self._unwritten -= len(rows)
+                    self._changed.notify_all()
+            if len(rows) < len(group):  # close()'s end mark, the last thing queued
                 return
 
     def _write(self, group: list[_Pending]) -> None:
@@ -144,18 +155,21 @@ class Handoff:
             with self._engine.begin() as connection:
                 connection.execute(_TABLE.insert(), [pending.values for pending in group])
             return
-        except Exception:  # noqa: BLE001 - the database's or the driver's: this thread must live
-            if len(group) > 1:  # write them one at a time: only the bad ones are lost
+        except sa.exc.OperationalError:  # the database failed: every row shares its fate
+            logger.exception("could not hand %d rows on to be stored", len(group))
+        except Exception:  # noqa: BLE001 - the database or its driver refused a row: keep going
+            if len(group) > 1:  # one at a time, so that only the bad row is lost
                 for pending in group:
                     self._write([pending])
                 return
             logger.exception("could not hand a %s on to be stored", group[0].values["kind"])
-        try:
-            group[0].lost()
-        except Exception:  # noqa: BLE001 - nothing more can be done than saying so
-            logger.exception(
-                "could not tell the person a %s was not saved", group[0].values["kind"]
-            )
+        for pending in group:
+            try:
+                pending.lost()
+            except Exception:  # noqa: BLE001 - nothing more can be done than saying so
+                logger.exception(
+                    "could not tell someone a %s was not saved", pending.values["kind"]
+                )
 
 
 def _take(engine: Engine, row_id: int, now: datetime) -> Inbox | None:

@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import re
+import signal
 import sys
 import time
 import uuid
@@ -139,8 +140,23 @@ def serve_http(app: App, port: int) -> None:
 
 
 def serve_socket_mode(app: App, app_token: str) -> None:
-    """Block on a Socket Mode connection (its WebSocket URL comes from SLACK_API_URL too)."""
+    """Block on a Socket Mode connection (its WebSocket URL comes from SLACK_API_URL too),
+    closed when stopped, so nothing more arrives while the process finishes its work."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     logger.info("connecting in Socket Mode")
-    SocketModeHandler(app, app_token).start()
+    handler = SocketModeHandler(app, app_token)
+    try:
+        handler.start()
+    finally:
+        handler.close()
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM (how process managers stop a service) stop this process as Ctrl-C does:
+    a KeyboardInterrupt in the main thread, so that its `finally` clauses run."""
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

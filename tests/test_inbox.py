@@ -72,7 +72,7 @@ def submit(web, slack, clock, user="U1", handoff=None, **answers):
     view = slack.of("views.open")[-1].params["view"]
     reply = web.submit(view, answer_values(**answers), user=user)
     if handoff is not None:
-        handoff.flush()
+        assert handoff.flush(10)
     return reply
 
 
@@ -181,7 +181,7 @@ def test_when_the_answer_cannot_be_handed_on_the_person_is_told_and_gets_it_back
     assert "please check in again" in given_back(slack)
     assert "Shipped the &lt;!channel&gt; importer" in given_back(slack)
     assert stored(engine) == [] and waiting(engine) == []
-    assert any("could not hand a checkin on" in r.getMessage() for r in caplog.records)
+    assert any("could not hand" in r.getMessage() for r in caplog.records)
 
 
 def test_in_one_process_too_an_answer_not_handed_on_is_given_back(
@@ -223,7 +223,7 @@ def test_the_handoff_writes_what_waits_in_groups_and_nothing_twice(database_url,
     for number in range(1, 150):
         hand_on(handoff, f"U{number}")
     release.set()
-    handoff.flush()
+    assert handoff.flush(10)
     assert sorted(int(row.user_id[1:]) for row in waiting(engine)) == list(range(150))
     assert len(commits) == 3  # the first row, then two groups of at most inbox.BATCH
     handoff.close()
@@ -286,7 +286,8 @@ def test_stopping_the_web_process_with_sigterm_writes_what_it_handed_on(deps, en
 
     def stop() -> None:
         in_time.append(waiting_for_work.wait(10))
-        os.kill(os.getpid(), signal.SIGTERM)  # as a process manager stops it
+        if in_time[0]:  # else run() has failed: pytest itself would get the signal
+            os.kill(os.getpid(), signal.SIGTERM)  # as a process manager stops it
         release.set()
 
     in_time: list[bool] = []
@@ -346,7 +347,7 @@ def test_a_late_answer_retried_after_it_was_stored_is_not_given_back(
     clock.set("2026-11-30T10:00:00+00:00")  # Monday 11:00 Berlin: closed, still open late
     web.action("checkin_open", "2026-W48", user="U1")
     web.submit(slack.of("views.open")[-1].params["view"], answer_values(), user="U1")
-    handoff.flush()
+    assert handoff.flush(10)
     fail_once(slack, "chat.update")  # stored, then the DM update fails: the row is retried
     assert drain(engine, app, clock) == 0
     clock.now += inbox.TAKE
@@ -368,7 +369,7 @@ def test_an_older_answer_retried_after_a_newer_edit_leaves_the_edit(
     clock.now += timedelta(seconds=30)  # an edit, while the first row is still taken
     web.action("checkin_edit", "2026-W48", user="U1")
     web.submit(slack.of("views.open")[-1].params["view"], answer_values(moved="Edited"), user="U1")
-    handoff.flush()
+    assert handoff.flush(10)
     assert drain(engine, app, clock) == 1  # the edit; the first row is still taken
     clock.now += inbox.TAKE
     assert drain(engine, app, clock) == 1  # the first row again
