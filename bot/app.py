@@ -37,14 +37,17 @@ def create_app(deps: Deps, *, listener_executor: Executor | None = None) -> App:
         logger=logging.getLogger("slack_bolt.App"),
     )
 
+    kept: dict[str, object] = {}  # what listeners keep per app, filled as they register
+
     @app.middleware
     def provide(context: BoltContext, next: Callable[[], None]) -> None:
         context["deps"] = deps
+        context.update(kept)
         next()
 
     app.middleware(skip_seen_events)  # after `provide`, before every listener
     app.error(handle_error)
-    handlers.register_all(app, deps.clock)
+    kept.update(handlers.register_all(app, deps.clock))
     return app
 
 

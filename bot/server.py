@@ -9,6 +9,7 @@ signature gets Bolt's own 401. No response ever carries a stack trace.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -129,6 +130,7 @@ def serve_http(app: App, port: int) -> None:
     from waitress import serve
 
     logger.info("serving HTTP on port %s (POST %s, GET /healthz)", port, EVENTS)
+    keep_startup_out_of_collections()
     serve(
         wsgi_app(app),
         host="0.0.0.0",
@@ -146,10 +148,19 @@ def serve_socket_mode(app: App, app_token: str) -> None:
 
     logger.info("connecting in Socket Mode")
     handler = SocketModeHandler(app, app_token)
+    keep_startup_out_of_collections()
     try:
         handler.start()
     finally:
         handler.close()
+
+
+def keep_startup_out_of_collections() -> None:
+    """Leave what start-up built (imported modules, the app: some 90,000 objects) out of the
+    garbage collector's full collections, which otherwise scan it all, pausing every request
+    for tens of milliseconds; they now scan only what requests create (`gc.freeze`)."""
+    gc.collect()
+    gc.freeze()
 
 
 def stop_on_sigterm() -> None:

@@ -15,7 +15,9 @@ def inbox_handlers() -> dict[str, Handler]:
     return dict(checkin.INBOX)
 
 
-def register_all(app: App, clock: Clock) -> None:
+def register_all(app: App, clock: Clock) -> dict[str, object]:
+    """Register every listener; what some keep per app (by the clock), which the app puts in
+    every request's context."""
     from handlers import (
         admin,
         checkin,
@@ -31,7 +33,7 @@ def register_all(app: App, clock: Clock) -> None:
 
     # Bolt tries listeners in this order: the busiest requests (a check-in, /concern) first.
     checkin.register(app)
-    concern.register(app, clock)  # it and lifecycle keep what they checked lately, by the clock
+    kept = concern.register(app, clock)
     for module in (leadership, people, home, strategy, admin, digest, yourdata):
         module.register(app)
-    lifecycle.register(app, clock)
+    return kept | lifecycle.register(app, clock)

@@ -8,7 +8,6 @@ team and to count them under the in-memory keyed hash of bot/throttle.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -40,15 +39,8 @@ SET_UP_AGAIN = 60.0  # seconds
 Response = dict[str, Any]
 
 
-def register(app: App, clock: Clock) -> None:
-    limits = Limits()  # per app, so per process: counts live only in memory
-    set_up = Recently(SET_UP_AGAIN, clock)
-
-    @app.middleware
-    def provide_limits(context: BoltContext, next: Callable[[], None]) -> None:
-        context[LIMITS], context[SET_UP] = limits, set_up
-        next()
-
+def register(app: App, clock: Clock) -> dict[str, object]:
+    """Register the listeners; what they keep per app (so per process), for their context."""
     app.command("/concern")(concern_command)
     app.action(views.RAISE)(open_compose)
     app.action(views.CHECK)(open_lookup)
@@ -57,6 +49,7 @@ def register(app: App, clock: Clock) -> None:
     app.view(views.THREAD)(submit_followup)
     app.action(views.WITHDRAW)(withdraw_concern)
     concern_answer.register(app)
+    return {LIMITS: Limits(), SET_UP: Recently(SET_UP_AGAIN, clock)}  # only in memory
 
 
 def _t(key: str, **values: object) -> str:

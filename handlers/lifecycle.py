@@ -21,17 +21,12 @@ INSTALLED = "installed"  # the context key of the workspaces this process saw in
 CHECK_AGAIN = 60.0  # seconds before a workspace seen installed is checked again
 
 
-def register(app: App, clock: Clock) -> None:
-    installed = Recently(CHECK_AGAIN, clock)
-
-    @app.middleware
-    def provide_installed(context: BoltContext, next: Callable[[], None]) -> None:
-        context[INSTALLED] = installed
-        next()
-
+def register(app: App, clock: Clock) -> dict[str, object]:
+    """Register the listeners; the workspaces seen installed lately, for their context."""
     app.middleware(resume_if_back)
     app.event("app_uninstalled")(app_uninstalled)
     app.event("tokens_revoked")(tokens_revoked)
+    return {INSTALLED: Recently(CHECK_AGAIN, clock)}
 
 
 def resume_if_back(body: dict, context: BoltContext, next: Callable[[], None]) -> None:
