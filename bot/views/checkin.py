@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import prompts
@@ -242,7 +242,8 @@ def read_submission(values: dict[str, Any]) -> Answer:
 
 def answer_data(answer: Answer) -> dict[str, Any]:
     """The answer as JSON, to hand on through the inbox."""
-    return {**asdict(answer), "helped_users": list(answer.helped_users)}
+    data = {field.name: getattr(answer, field.name) for field in fields(answer)}  # all immutable
+    return {**data, "helped_users": list(answer.helped_users)}
 
 
 def answer_from_data(data: dict[str, Any]) -> Answer:
