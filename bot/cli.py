@@ -178,7 +178,7 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
     stop_on_sigterm()
     try:
         app = create_app(deps)
-        client_for = client_factory(settings, deps.engine)  # in OAuth mode, each workspace's
+        client_for = client_factory(settings, deps.engine)  # OAuth: each workspace's token
         if work:
             sender = Sender(deps.engine, client_for, deps.clock)
             scheduler = build_scheduler(deps, sender, client_for, inbox_handlers())
