@@ -192,8 +192,8 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
             serve_socket_mode(app, settings.app_token)
         else:
             serve_http(app, settings.port)
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (stop_on_sigterm): a normal stop
+        return 0
     finally:
         logger.info("stopping")
         if scheduler is not None:
