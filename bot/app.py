@@ -6,15 +6,17 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 import handlers
 import prompts
-from bot.dedupe import skip_seen_events
+from bot.dedupe import resent
 from bot.deps import Deps
 from bot.logs import ContextExecutor
 from bot.oauth import oauth_settings
+from handlers.lifecycle import resume_if_back
 
 logger = logging.getLogger(__name__)
 
@@ -37,18 +39,32 @@ def create_app(deps: Deps, *, listener_executor: Executor | None = None) -> App:
         logger=logging.getLogger("slack_bolt.App"),
     )
 
-    kept: dict[str, object] = {}  # what listeners keep per app, filled as they register
-
-    @app.middleware
-    def provide(context: BoltContext, next: Callable[[], None]) -> None:
-        context["deps"] = deps
-        context.update(kept)
-        next()
-
-    app.middleware(skip_seen_events)  # after `provide`, before every listener
     app.error(handle_error)
-    kept.update(handlers.register_all(app, deps.clock))
+    kept = handlers.register_all(app, deps.clock)
+    app.use(Provide(deps, kept))  # Bolt runs global middleware before any listener
     return app
+
+
+class Provide(Middleware):
+    """The app's one global middleware: puts the dependencies and what listeners keep per app
+    in every request's context, acknowledges an event Slack resent, and resumes a workspace
+    that is back. A `Middleware` rather than a function, so Bolt calls it without building
+    its keyword arguments: that is per request, in the three seconds."""
+
+    def __init__(self, deps: Deps, kept: dict[str, object]) -> None:
+        self.deps = deps
+        self.kept = kept
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        context = req.context
+        context["deps"] = self.deps
+        context.update(self.kept)
+        if resent(req.body, context):
+            return BoltResponse(status=200, body="")
+        resume_if_back(req.body, context)
+        return next()
 
 
 def handle_error(

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from slack_bolt import BoltContext, BoltResponse
+from slack_bolt import BoltContext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import col
@@ -33,22 +32,19 @@ def first_time(engine: Engine, *, workspace_id: str, event_id: str, now: datetim
         return result.rowcount == 1
 
 
-def skip_seen_events(
-    body: dict, context: BoltContext, next: Callable[[], None]
-) -> BoltResponse | None:
-    """Bolt middleware, before every listener: a resent event is acknowledged and goes no
-    further. Its one short transaction ends before `next()`, so no session outlives it."""
+def resent(body: dict, context: BoltContext) -> bool:
+    """True for an event handled before (Slack's retry), which is acknowledged and goes no
+    further. Its one short transaction ends before any listener runs, so no session outlives
+    it. Called by the app's one global middleware (bot/app.py)."""
     event_id = body.get("event_id")
     if body.get("type") != "event_callback" or not event_id:
-        next()
-        return None
+        return False
     deps: Deps = context["deps"]
     workspace_id = context.team_id or str(body.get("team_id") or "")
     if first_time(deps.engine, workspace_id=workspace_id, event_id=event_id, now=deps.clock()):
-        next()
-        return None
+        return False
     logger.info("event %s was handled already; acknowledging Slack's retry", event_id)
-    return BoltResponse(status=200, body="")
+    return True
 
 
 def purge_seen(engine: Engine, now: datetime) -> int:

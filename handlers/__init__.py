@@ -31,7 +31,10 @@ def register_all(app: App, clock: Clock) -> dict[str, object]:
         yourdata,
     )
 
-    # Bolt tries listeners in this order: the busiest requests (a check-in, /concern) first.
+    # Bolt tries listeners in the order they were registered, building the keyword arguments
+    # of each matcher it tries: the two busiest requests (a check-in, /concern) come first.
+    app.view(checkin.views.MODAL)(checkin.submit_checkin)
+    app.command("/concern")(concern.concern_command)
     checkin.register(app)
     kept = concern.register(app, clock)
     for module in (leadership, people, home, strategy, admin, digest, yourdata):

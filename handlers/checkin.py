@@ -31,11 +31,11 @@ CHECKIN = "checkin"  # the inbox kind of a handed-on answer
 
 
 def register(app: App) -> None:
+    """Register the listeners but `submit_checkin`, which `handlers.register_all` puts first."""
     app.action(views.OPEN)(open_checkin)
     app.action(views.EDIT)(edit_checkin)
     app.action(views.SKIP)(skip_week)
     app.action(views.LATER)(remind_later)
-    app.view(views.MODAL)(submit_checkin)
     app.command("/checkin")(checkin_command)
 
 

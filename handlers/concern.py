@@ -40,8 +40,8 @@ Response = dict[str, Any]
 
 
 def register(app: App, clock: Clock) -> dict[str, object]:
-    """Register the listeners; what they keep per app (so per process), for their context."""
-    app.command("/concern")(concern_command)
+    """Register the listeners but `concern_command`, which `handlers.register_all` puts
+    first; what they keep per app (so per process), for their context."""
     app.action(views.RAISE)(open_compose)
     app.action(views.CHECK)(open_lookup)
     app.view(views.COMPOSE)(submit_concern)

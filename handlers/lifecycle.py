@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
@@ -23,17 +22,17 @@ CHECK_AGAIN = 60.0  # seconds before a workspace seen installed is checked again
 
 def register(app: App, clock: Clock) -> dict[str, object]:
     """Register the listeners; the workspaces seen installed lately, for their context."""
-    app.middleware(resume_if_back)
     app.event("app_uninstalled")(app_uninstalled)
     app.event("tokens_revoked")(tokens_revoked)
     return {INSTALLED: Recently(CHECK_AGAIN, clock)}
 
 
-def resume_if_back(body: dict, context: BoltContext, next: Callable[[], None]) -> None:
+def resume_if_back(body: dict, context: BoltContext) -> None:
     """A verified request from an uninstalled workspace means it installed leadbot again
     (with SLACK_BOT_TOKEN there is no OAuth redirect to tell us): resume it. One short
-    transaction, ended before `next()`, at most once a minute per workspace and process (an
-    uninstall by another process is noticed within that minute)."""
+    transaction, ended before any listener runs, at most once a minute per workspace and
+    process (an uninstall by another process is noticed within that minute). Called by the
+    app's one global middleware (bot/app.py)."""
     deps: Deps = context["deps"]
     installed: Recently = context[INSTALLED]
     event = body.get("event")
@@ -45,7 +44,6 @@ def resume_if_back(body: dict, context: BoltContext, next: Callable[[], None]) -
         if marked:
             lifecycle.reinstalled(deps.engine, workspace_id, deps.clock())
         installed.add(workspace_id)
-    next()
 
 
 def app_uninstalled(ack: Ack, context: BoltContext) -> None:
