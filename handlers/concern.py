@@ -81,7 +81,8 @@ def concern_command(
         if not _set_up(context):
             respond(text=_t("compose.not_set_up"), response_type="ephemeral")
             return
-        view = views.compose_modal(concerns.Draft("", "", text))
+        draft = concerns.Draft("", "", text)
+        view = views.compose_modal(draft) if text else views.blank_compose_modal()
     client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
@@ -99,7 +100,7 @@ def _set_up(context: BoltContext) -> bool:
 
 def open_compose(ack: Ack, body: dict, client: WebClient) -> None:
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=views.compose_modal())
+    client.views_open(trigger_id=body["trigger_id"], view=views.blank_compose_modal())
 
 
 def open_lookup(ack: Ack, body: dict, client: WebClient) -> None:

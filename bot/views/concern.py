@@ -6,6 +6,7 @@ mention or link. Text inputs get it back raw, as Slack expects.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from datetime import date, datetime
@@ -149,6 +150,13 @@ def compose_modal(draft: Draft | None = None, *, flagged: list[str] | None = Non
     ]
     submit = t(p + ("submit_anyway" if flagged else "submit"))
     return modal(COMPOSE, t(p + "title"), blocks, submit=submit, close=t(p + "close"), meta=meta)
+
+
+@functools.cache
+def blank_compose_modal() -> dict:
+    """The empty concern modal, built once per process: `/concern` without text and the Home
+    button open it, in the three seconds. Its callers only send it, never change it."""
+    return compose_modal()
 
 
 def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
