@@ -246,7 +246,7 @@ def cpu_per_request(
     }
     view = stats(api_url)["views"]["checkin_modal"]
     members = [u for u in users if not u.startswith("UM")]
-    warm, timed = members[-CPU_REQUESTS - WARMUP : -CPU_REQUESTS], members[-CPU_REQUESTS:]
+    each = CPU_REQUESTS + WARMUP  # people of their own for each app: no two store one answer
     kinds = {
         "concern_command": lambda user: command_body(user, "/concern"),
         "checkin_submission": lambda user: submission_body(user, view),
@@ -255,7 +255,9 @@ def cpu_per_request(
     result: dict[str, dict[str, float]] = {}
     for kind, make in kinds.items():
         result[kind] = {}
-        for name, app in apps.items():
+        for number, (name, app) in enumerate(apps.items(), start=1):
+            mine = members[-number * each : len(members) - (number - 1) * each]
+            warm, timed = mine[:WARMUP], mine[WARMUP:]
             for group in (warm, timed):
                 prepared = [(body, signed(body, content)) for body in map(make, group)]
                 start = time.process_time()

@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 
 from bot import inbox
 from bot.app import create_app, web_client
+from bot.cli import yield_to_web
 from bot.concerns import Draft
 from bot.deps import Deps, utcnow
 from bot.inbox import Handoff
@@ -81,6 +82,7 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # a deep queue is the point
     if kind == "worker":
+        yield_to_web()  # as `python -m bot worker` does
         work(deps_for(url, api_url, web_only=False))
         return 0
     if kind == "minimal":

@@ -25,6 +25,8 @@ from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
 
+WORKER_NICE = 10  # how much a worker lowers its CPU priority (see `yield_to_web`)
+
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
@@ -164,6 +166,16 @@ def export_file(engine: object, out: str | None, workspace: str | None) -> int:
     return 0
 
 
+def yield_to_web() -> None:
+    """Lower this worker's CPU priority, so that on a host it shares with a web process it
+    takes the CPU the acknowledgements leave: they must reach Slack within three seconds,
+    while the worker's work can wait a few. Alone on its host, it runs at full speed."""
+    try:
+        os.nice(WORKER_NICE)
+    except OSError as error:
+        logger.warning("worker: could not lower its CPU priority (%s)", error)
+
+
 def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
     """Serve Slack (unless a worker) and run the scheduler (unless web only) until stopped
     (Ctrl-C or SIGTERM: then what the web process handed on is written before it exits)."""
@@ -186,6 +198,7 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
         else:
             logger.info("web: serving Slack only; `python -m bot worker` stores what it hands on")
         if not serve:
+            yield_to_web()
             logger.info("worker: scheduled and handed-on work only")
             threading.Event().wait()
         elif settings.app_token:

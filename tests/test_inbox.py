@@ -268,8 +268,12 @@ def test_a_row_that_cannot_be_written_costs_only_its_own_answer(engine, caplog):
     writer.dispose()
 
 
-def test_stopping_the_web_process_with_sigterm_writes_what_it_handed_on(deps, engine, caplog):
+def test_stopping_the_web_process_with_sigterm_writes_what_it_handed_on(
+    deps, engine, caplog, monkeypatch
+):
     caplog.set_level(logging.INFO, logger="bot.cli")
+    niced: list[int] = []
+    monkeypatch.setattr(os, "nice", niced.append)  # not pytest's own priority
     writer = make_engine(str(engine.url.render_as_string(hide_password=False)))
     release, holding, _commits = held(writer)
     handoff = inbox.Handoff(writer)
@@ -303,8 +307,18 @@ def test_stopping_the_web_process_with_sigterm_writes_what_it_handed_on(deps, en
         logging.getLogger("bot.cli").removeHandler(started)
         stopper.join(10)
     assert in_time == [True]
+    assert niced == [bot.cli.WORKER_NICE]  # a process that doesn't serve yields to one that does
     assert len(waiting(engine)) == 3  # written before run() returned
     writer.dispose()
+
+
+def test_a_worker_that_cannot_lower_its_priority_says_so_and_goes_on(monkeypatch, caplog):
+    def refuse(_increment: int) -> int:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "nice", refuse)
+    bot.cli.yield_to_web()
+    assert "could not lower its CPU priority" in caplog.text
 
 
 def test_web_serves_without_the_scheduler_and_worker_works_without_serving(
