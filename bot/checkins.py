@@ -148,22 +148,34 @@ def snooze(session: Session, plan: Plan, label: str, now: datetime) -> datetime 
 
 
 def record_answer(
-    session: Session, plan: Plan, label: str, answer: Answer, *, late: bool, now: datetime
+    session: Session,
+    plan: Plan,
+    label: str,
+    answer: Answer,
+    *,
+    late: bool,
+    now: datetime,
+    stored: Checkin | None = None,
 ) -> Checkin:
-    """Store (or replace) the person's answer for the period; no reminder follows it."""
-    row = queries.get_checkin(
-        session=session,
-        workspace_id=plan.person.workspace_id,
-        user_id=plan.person.user_id,
-        period=label,
-    ) or Checkin(
-        workspace_id=plan.person.workspace_id,
-        user_id=plan.person.user_id,
-        period=label,
-        team_key=plan.team.key,
-        manager_id=plan.manager_id,
-        status="answered",
-        created_at=now,
+    """Store (or replace) the person's answer for the period; no reminder follows it.
+    `stored` is the period's row when the caller has just read it."""
+    row = (
+        stored
+        or queries.get_checkin(
+            session=session,
+            workspace_id=plan.person.workspace_id,
+            user_id=plan.person.user_id,
+            period=label,
+        )
+        or Checkin(
+            workspace_id=plan.person.workspace_id,
+            user_id=plan.person.user_id,
+            period=label,
+            team_key=plan.team.key,
+            manager_id=plan.manager_id,
+            status="answered",
+            created_at=now,
+        )
     )
     if row.id is None or row.status == "skipped":
         row.late = late  # an edit keeps how the first answer arrived
@@ -176,7 +188,6 @@ def record_answer(
     session.add(row)
     _stop_reminders(session, plan, label)
     session.commit()
-    session.refresh(row)
     return row
 
 

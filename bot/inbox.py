@@ -179,21 +179,19 @@ class Handoff:
 
 def _take(engine: Engine, row_id: int, now: datetime) -> Inbox | None:
     """The row, taken for this handler; None when another has it (or it is done)."""
-    with Session(engine) as session:
-        result = session.execute(
+    with Session(engine, expire_on_commit=False) as session:
+        row = session.scalars(
             sa.update(Inbox)
             .where(
                 col(Inbox.id) == row_id,
                 col(Inbox.attempts) < GIVE_UP,
                 sa.or_(col(Inbox.taken_until).is_(None), col(Inbox.taken_until) <= now),
             )
-            .values(taken_until=now + TAKE, attempts=col(Inbox.attempts) + 1),
-            execution_options={"preserve_rowcount": True, "synchronize_session": False},
-        )
+            .values(taken_until=now + TAKE, attempts=col(Inbox.attempts) + 1)
+            .returning(Inbox),  # the row as taken, in the same statement
+            execution_options={"synchronize_session": False},
+        ).first()
         session.commit()
-        if result.rowcount != 1:
-            return None
-        row = session.get(Inbox, row_id)
         if row is not None:
             session.expunge(row)
         return row

@@ -259,7 +259,7 @@ def store_answer(engine: Engine, client: WebClient, row: Inbox, now: datetime) -
     label = str(row.body.get("period", ""))
     answer = views.answer_from_data(row.body.get("answer") or {})
     arrived = row.received_at
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=False) as session:  # nothing reloaded after commit
         plan = plan_for(session, row.workspace_id, row.user_id)
         if plan is None:
             not_stored(client, row.user_id, label, prompts.text("checkin.not_in_team"), answer)
@@ -277,8 +277,10 @@ def store_answer(engine: Engine, client: WebClient, row: Inbox, now: datetime) -
             if answer.objective_key not in {o.key for o in plan.config.objectives}:
                 answer = replace(answer, objective_key=None)  # removed while the modal was open
             late = state is Window.LATE
-            checkins.record_answer(session, plan, label, answer, late=late, now=arrived)
-        refresh_messages(session, client, plan, label, now)
+            stored = checkins.record_answer(
+                session, plan, label, answer, late=late, now=arrived, stored=stored
+            )
+        refresh_messages(session, client, plan, label, now, stored)
         if row.body.get("home"):  # opened from App Home, which shows the new state at once
             publish_home(client, session, row.workspace_id, row.user_id, now)
 
@@ -342,10 +344,16 @@ def remind_later(ack: Ack, body: dict, context: BoltContext, respond: Respond) -
 
 
 def refresh_messages(
-    session: Session, client: WebClient, plan: Plan, label: str, now: datetime
+    session: Session,
+    client: WebClient,
+    plan: Plan,
+    label: str,
+    now: datetime,
+    row: Checkin | None = None,
 ) -> None:
-    """Turn every check-in DM of the period into its answered (or skipped) state."""
-    row = queries.get_checkin(
+    """Turn every check-in DM of the period into its answered (or skipped) state; `row` is
+    the period's check-in when the caller has it."""
+    row = row or queries.get_checkin(
         session=session,
         workspace_id=plan.person.workspace_id,
         user_id=plan.person.user_id,
