@@ -188,6 +188,8 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
     settings = deps.settings
     scheduler = None
     stop_on_sigterm()
+    if not serve:
+        yield_to_web()  # before any thread starts: Linux keeps the priority per thread
     try:
         app = create_app(deps)
         client_for = client_factory(settings, deps.engine)  # OAuth: each workspace's token
@@ -198,7 +200,6 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
         else:
             logger.info("web: serving Slack only; `python -m bot worker` stores what it hands on")
         if not serve:
-            yield_to_web()
             logger.info("worker: scheduled and handed-on work only")
             threading.Event().wait()
         elif settings.app_token:
