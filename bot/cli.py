@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from apscheduler.schedulers.base import BaseScheduler
 from slack_sdk import WebClient
 from sqlmodel import Session
 
@@ -26,6 +27,7 @@ from storage.migrate import upgrade
 logger = logging.getLogger(__name__)
 
 WORKER_NICE = 10  # how much a worker lowers its CPU priority (see `yield_to_web`)
+STOP_GRACE = 10.0  # seconds the jobs still running get to finish once leadbot is stopped
 
 
 def parser() -> argparse.ArgumentParser:
@@ -166,6 +168,23 @@ def export_file(engine: object, out: str | None, workspace: str | None) -> int:
     return 0
 
 
+def stop_jobs(scheduler: BaseScheduler, grace: float | None = None) -> None:
+    """Start no more jobs, and give the running ones (a long sync, a sender waiting on Slack's
+    limits) `grace` seconds, STOP_GRACE by default. Past that, end the process without them
+    rather than keep a process manager waiting: nothing is lost, since a message they had
+    claimed is taken over when its lease lapses, as after a crash, and jobs are idempotent."""
+    stopping = threading.Thread(target=scheduler.shutdown, name="stopping", daemon=True)
+    stopping.start()  # shutdown() waits for the running jobs
+    stopping.join(STOP_GRACE if grace is None else grace)
+    if stopping.is_alive():
+        logger.warning(
+            "stopped without waiting longer for running jobs; "
+            "what they had claimed is taken over when its lease lapses"
+        )
+        logging.shutdown()  # os._exit skips the interpreter's own exit, and its flushing
+        os._exit(0)
+
+
 def yield_to_web() -> None:
     """Lower this worker's CPU priority, so that on a host it shares with a web process it
     takes the CPU the acknowledgements leave: they must reach Slack within three seconds,
@@ -210,8 +229,8 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
         return 0
     finally:
         logger.info("stopping")
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
         if deps.handoff is not None:
             deps.handoff.close()
+        if scheduler is not None:
+            stop_jobs(scheduler)
     return 0

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import Session, select
 
 import bot.app
@@ -319,6 +320,43 @@ def test_stopping_the_web_process_with_sigterm_writes_what_it_handed_on(
     assert steps == [bot.cli.WORKER_NICE, "app"]
     assert len(waiting(engine)) == 3  # written before run() returned
     writer.dispose()
+
+
+class Exited(Exception):
+    """What the monkeypatched os._exit raises instead of ending pytest."""
+
+
+def test_a_stopped_process_does_not_wait_long_for_a_job_still_running(monkeypatch, caplog):
+    exits: list[int] = []
+
+    def exit_(code: int) -> None:
+        exits.append(code)
+        raise Exited
+
+    monkeypatch.setattr(os, "_exit", exit_)
+    monkeypatch.setattr(logging, "shutdown", lambda: None)  # keeps pytest's log handlers
+    idle = BackgroundScheduler()
+    idle.start()
+    bot.cli.stop_jobs(idle, grace=10)  # nothing running: it stops, and the process goes on
+    assert not idle.running and exits == []
+
+    running, release = threading.Event(), threading.Event()
+
+    def long_sync() -> None:
+        running.set()
+        release.wait()
+
+    busy = BackgroundScheduler()
+    busy.add_job(long_sync)  # runs at once
+    busy.start()
+    assert running.wait(10)
+    try:
+        with pytest.raises(Exited):
+            bot.cli.stop_jobs(busy, grace=0)  # a grace of none, so no waiting in the test
+    finally:
+        release.set()
+    assert exits == [0]
+    assert "stopped without waiting longer for running jobs" in caplog.text
 
 
 def test_a_worker_that_cannot_lower_its_priority_says_so_and_goes_on(monkeypatch, caplog):
