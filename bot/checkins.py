@@ -167,15 +167,7 @@ def record_answer(
             user_id=plan.person.user_id,
             period=label,
         )
-        or Checkin(
-            workspace_id=plan.person.workspace_id,
-            user_id=plan.person.user_id,
-            period=label,
-            team_key=plan.team.key,
-            manager_id=plan.manager_id,
-            status="answered",
-            created_at=now,
-        )
+        or _new_checkin(plan, label, "answered", now)
     )
     if row.id is None or row.status == "skipped":
         row.late = late  # an edit keeps how the first answer arrived
@@ -200,21 +192,26 @@ def record_skip(session: Session, plan: Plan, label: str, now: datetime) -> Chec
         period=label,
     )
     if row is None:
-        row = Checkin(
-            workspace_id=plan.person.workspace_id,
-            user_id=plan.person.user_id,
-            period=label,
-            team_key=plan.team.key,
-            manager_id=plan.manager_id,
-            status="skipped",
-            created_at=now,
-            updated_at=now,
-        )
+        row = _new_checkin(plan, label, "skipped", now)
+        row.updated_at = now
         session.add(row)
     _stop_reminders(session, plan, label)
     session.commit()
     session.refresh(row)
     return row
+
+
+def _new_checkin(plan: Plan, label: str, status: str, now: datetime) -> Checkin:
+    """The person's first row for the period, under their team and manager of now."""
+    return Checkin(
+        workspace_id=plan.person.workspace_id,
+        user_id=plan.person.user_id,
+        period=label,
+        team_key=plan.team.key,
+        manager_id=plan.manager_id,
+        status=status,
+        created_at=now,
+    )
 
 
 def _stop_reminders(session: Session, plan: Plan, label: str) -> None:
