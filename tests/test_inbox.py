@@ -355,6 +355,9 @@ def test_a_stopped_process_does_not_wait_long_for_a_job_still_running(monkeypatc
             bot.cli.stop_jobs(busy, grace=0)  # a grace of none, so no waiting in the test
     finally:
         release.set()
+        for thread in threading.enumerate():  # the shutdown goes on: let it end in this test
+            if thread.name == "stopping":
+                thread.join(10)
     assert exits == [0]
     assert "stopped without waiting longer for running jobs" in caplog.text
 
