@@ -177,18 +177,25 @@ class Handoff:
                 )
 
 
+_TAKE = (  # built once: it runs for every answer (see storage.queries)
+    sa.update(Inbox)
+    .where(
+        col(Inbox.id) == sa.bindparam("row_id"),
+        col(Inbox.attempts) < GIVE_UP,
+        sa.or_(col(Inbox.taken_until).is_(None), col(Inbox.taken_until) <= sa.bindparam("now")),
+    )
+    .values(taken_until=sa.bindparam("until"), attempts=col(Inbox.attempts) + 1)
+    .returning(Inbox)  # the row as taken, in the same statement
+)
+_DONE = _TABLE.delete().where(_TABLE.c.id == sa.bindparam("row_id"))
+
+
 def _take(engine: Engine, row_id: int, now: datetime) -> Inbox | None:
     """The row, taken for this handler; None when another has it (or it is done)."""
     with Session(engine, expire_on_commit=False) as session:
         row = session.scalars(
-            sa.update(Inbox)
-            .where(
-                col(Inbox.id) == row_id,
-                col(Inbox.attempts) < GIVE_UP,
-                sa.or_(col(Inbox.taken_until).is_(None), col(Inbox.taken_until) <= now),
-            )
-            .values(taken_until=now + TAKE, attempts=col(Inbox.attempts) + 1)
-            .returning(Inbox),  # the row as taken, in the same statement
+            _TAKE,
+            {"row_id": row_id, "now": now, "until": now + TAKE},
             execution_options={"synchronize_session": False},
         ).first()
         session.commit()
@@ -222,7 +229,7 @@ def handle(
         )
         raise
     with engine.begin() as connection:
-        connection.execute(sa.delete(Inbox).where(col(Inbox.id) == row_id))
+        connection.execute(_DONE, {"row_id": row_id})
     return True
 
 
