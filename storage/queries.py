@@ -267,8 +267,9 @@ def cancel_pending(
 ) -> int:
     """Cancel not-yet-claimed rows (optionally of one period, or due from `not_before`).
 
-    An update of the table, not through the ORM (a third of the cost): rows this session has
-    already loaded keep their old status until it expires them, as every caller's commit does."""
+    An update of the table, built once: a quarter of the CPU of building one through the ORM
+    each time. So rows this session has already loaded keep their old status until it expires
+    them, as every caller's commit does."""
     params = {"workspace": workspace_id, "subjects": list(subjects), "kinds": list(kinds)}
     params |= {"in_period": period, "not_before": not_before}
     statement = _CANCEL[period is not None, not_before is not None]
