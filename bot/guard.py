@@ -149,8 +149,9 @@ def _check_view(view: dict[str, Any]) -> None:
 
 
 def _check_kind(payload: dict[str, Any]) -> None:
-    """What Slack always sends with each kind of request, and listeners rely on."""
+    """What Slack always sends with each kind of request, and listeners (or Bolt) rely on."""
     kind = payload.get("type")
+    view = payload.get("view") or {}  # a dict by now, when there is one
     if kind == "event_callback":
         event = payload.get("event")
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
@@ -163,7 +164,13 @@ def _check_kind(payload: dict[str, Any]) -> None:
             raise Refused(400, "an interaction without its user")
         if kind == "block_actions" and not payload.get("actions"):
             raise Refused(400, "block_actions without actions")
-        if kind in ("view_submission", "view_closed") and not isinstance(
-            (payload.get("view") or {}).get("callback_id"), str
+        if kind in ("view_submission", "view_closed") and not (
+            isinstance(view.get("callback_id"), str) and isinstance(view.get("type"), str)
         ):
-            raise Refused(400, f"{kind} without a view")
+            raise Refused(400, f"{kind} without a view")  # Bolt reads a submission's view type
+    # Bolt reads `workflow_step` from these (the retired steps from apps), and fails without it.
+    step = kind == "workflow_step_edit" or (
+        kind == "view_submission" and view.get("type") == "workflow_step"
+    )
+    if step and not isinstance(payload.get("workflow_step"), dict):
+        raise Refused(400, "a workflow step without workflow_step")

@@ -129,6 +129,10 @@ WRONG = [
     interaction(type="block_actions", actions=[{"action_id": "checkin_open"}], user=5),
     interaction(type="view_submission", view=["checkin_modal"]),
     interaction(type="view_submission", view=CHECKIN_VIEW),
+    # Bolt itself reads these, before any listener, and failed with a 500 (found by the fuzz)
+    interaction(type="view_submission", view={"callback_id": "checkin_modal"}),  # no type
+    interaction(type="view_submission", view={"callback_id": "x", "type": "workflow_step"}),
+    interaction(type="workflow_step_edit", callback_id="x"),
 ]
 
 
