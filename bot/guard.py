@@ -162,12 +162,12 @@ def _check_kind(payload: dict[str, Any]) -> None:
         user = payload.get("user")
         if not isinstance(user, dict) or not isinstance(user.get("id"), str):
             raise Refused(400, "an interaction without its user")
-        if kind == "block_actions" and not payload.get("actions"):
-            raise Refused(400, "block_actions without actions")
         if kind in ("view_submission", "view_closed") and not (
             isinstance(view.get("callback_id"), str) and isinstance(view.get("type"), str)
         ):
             raise Refused(400, f"{kind} without a view")  # Bolt reads a submission's view type
+    if kind in ("block_actions", "interactive_message") and not payload.get("actions"):
+        raise Refused(400, f"{kind} without actions")  # Bolt reads the first
     # Bolt reads `workflow_step` from these (the retired steps from apps), and fails without it.
     step = kind == "workflow_step_edit" or (
         kind == "view_submission" and view.get("type") == "workflow_step"
