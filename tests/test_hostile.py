@@ -129,8 +129,8 @@ WRONG = [
     interaction(type="block_actions", actions=[{"action_id": "checkin_open"}], user=5),
     interaction(type="view_submission", view=["checkin_modal"]),
     interaction(type="view_submission", view=CHECKIN_VIEW),
-    # Bolt itself reads these before any listener, and failed with a 500: the first found by
-    # the fuzz test below, the others by reading Bolt's slack_bolt/request/payload_utils.py
+    # Bolt itself reads these before any listener, and failed with a 500 on each
+    # (slack_bolt/request/payload_utils.py)
     interaction(type="view_submission", view={"callback_id": "checkin_modal"}),  # no type
     interaction(type="view_submission", view={"callback_id": "x", "type": "workflow_step"}),
     interaction(type="workflow_step_edit", callback_id="x"),
