@@ -193,7 +193,6 @@ def record_skip(session: Session, plan: Plan, label: str, now: datetime) -> Chec
     )
     if row is None:
         row = _new_checkin(plan, label, "skipped", now)
-        row.updated_at = now
         session.add(row)
     _stop_reminders(session, plan, label)
     session.commit()
@@ -211,6 +210,7 @@ def _new_checkin(plan: Plan, label: str, status: str, now: datetime) -> Checkin:
         manager_id=plan.manager_id,
         status=status,
         created_at=now,
+        updated_at=now,
     )
 
 

@@ -168,14 +168,14 @@ def export_file(engine: object, out: str | None, workspace: str | None) -> int:
     return 0
 
 
-def stop_jobs(scheduler: BaseScheduler, grace: float | None = None) -> None:
+def stop_jobs(scheduler: BaseScheduler, grace: float = STOP_GRACE) -> None:
     """Start no more jobs, and give the running ones (a long sync, a sender waiting on Slack's
-    limits) `grace` seconds, STOP_GRACE by default. Past that, end the process without them
+    limits) `grace` seconds. Past that, end the process without them
     rather than keep a process manager waiting: nothing is lost, since a message they had
     claimed is taken over when its lease lapses, as after a crash, and jobs are idempotent."""
     stopping = threading.Thread(target=scheduler.shutdown, name="stopping", daemon=True)
     stopping.start()  # shutdown() waits for the running jobs
-    stopping.join(STOP_GRACE if grace is None else grace)
+    stopping.join(grace)
     if stopping.is_alive():
         logger.warning(
             "stopped without waiting longer for running jobs; "

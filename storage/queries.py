@@ -215,12 +215,11 @@ def get_delivery(
     ).first()
 
 
-_SUBJECT = sa.bindparam("subject")
 _DELIVERIES_FOR = (
     select(Delivery)
     .where(
         Delivery.workspace_id == _WORKSPACE,
-        Delivery.subject == _SUBJECT,
+        Delivery.subject == sa.bindparam("subject"),
         Delivery.period == _PERIOD,
     )
     .order_by(col(Delivery.id))
