@@ -10,11 +10,13 @@ leadbot has an org of 1,000 teams / 10,000 people on SQLite with the week's chec
 Each kind of request goes in rounds that alternate between the apps, 32 at a time, each from a
 different person, signed like Slack signs them; the latency is from sending the request to
 reading the whole response. Between phases everything settles: Slack hears nothing more and
-every handed-on answer is stored, so no app's leftovers run into another's timings.
+every handed-on answer is stored, so no app's leftovers run into another's timings. This
+process collects no garbage while it times, so its own pauses are not timed as the servers'.
 """
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import multiprocessing
@@ -26,8 +28,9 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -212,7 +215,8 @@ def run(requests: int = 2_000, concurrency: int = 32) -> dict[str, Any]:
                     )
                 for port in ports.values():
                     wait_healthy(port)
-                figures = measure(ports, users, api_url, requests, concurrency, engine)
+                with collector_paused():
+                    figures = measure(ports, users, api_url, requests, concurrency, engine)
                 figures["cpu_ms_per_request"] = cpu_per_request(url, api_url, users, engine)
                 settle(api_url, lambda: count(engine, Inbox))  # the worker stores the last
                 figures["answers_stored"] = count(engine, Checkin)
@@ -224,6 +228,20 @@ def run(requests: int = 2_000, concurrency: int = 32) -> dict[str, Any]:
             process.wait(timeout=30)
         ours.send("stop")
         fake.join(timeout=10)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection in this, the measuring, process while it times, as `timeit` does.
+    A full collection of its some 126,000 objects (the seeded org among them) took up to 68 ms
+    and stalled all 32 requests in flight, which were then timed as that long: one such pause
+    could set the p99 of whichever app it fell on (one run measured two)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 CPU_REQUESTS = 300
