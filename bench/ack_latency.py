@@ -5,7 +5,9 @@ processes, in the same run, against one fake Slack (no limits: the latency is ou
 - `leadbot`: the web process of the web/worker split (`python -m bot web`), with a worker
   process storing the answers it hands on;
 - `leadbot_one_process`: leadbot serving and storing in one process (`python -m bot`);
-- `minimal`: a Bolt app that only acks (and opens the same modal for `/concern`).
+- `minimal`: a Bolt app that only acks (and opens the same modal for `/concern`);
+- `minimal_again`: the same minimal app once more, as a control: its ratio to `minimal` is
+  what the measurement's own noise makes of two equal apps in that run.
 leadbot has an org of 1,000 teams / 10,000 people on SQLite with the week's check-in open.
 Each kind of request goes in rounds that alternate between the apps, 32 at a time, each from a
 different person, signed like Slack signs them; the latency is from sending the request to
@@ -183,7 +185,12 @@ def percentile(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000, 1)
 
 
-APPS = {"leadbot": "web", "leadbot_one_process": "one", "minimal": "minimal"}  # name: KIND
+APPS = {  # name: KIND
+    "leadbot": "web",
+    "leadbot_one_process": "one",
+    "minimal": "minimal",
+    "minimal_again": "minimal",
+}
 
 
 def run(requests: int = 2_000, concurrency: int = 32) -> dict[str, Any]:
@@ -330,9 +337,10 @@ def measure(
             }
             for name, values in by_app.items()
         }
-        for name in ("leadbot", "leadbot_one_process"):
+        for name in ("leadbot", "leadbot_one_process", "minimal_again"):
             row[name]["p99_ratio"] = round(row[name]["p99_ms"] / row["minimal"]["p99_ms"], 2)
         ratio = row["leadbot"]["p99_ratio"]
-        figures[kind] = {**row, "p99_ratio": ratio, "target_met": ratio <= 1.3}
+        control = row["minimal_again"]["p99_ratio"]
+        figures[kind] = {**row, "p99_ratio": ratio, "target_met": ratio <= 1.3, "control": control}
     figures["slack_calls"] = stats(api_url)["calls"]
     return figures
