@@ -5,7 +5,8 @@ processes, in the same run, against one fake Slack (no limits: the latency is ou
 - `leadbot`: the web process of the web/worker split (`python -m bot web`), with a worker
   process storing the answers it hands on;
 - `leadbot_one_process`: leadbot serving and storing in one process (`python -m bot`);
-- `minimal`: a Bolt app that only acks (and opens the same modal for `/concern`);
+- `minimal`: a Bolt app that only acks (and opens the same modal for `/concern`), with as many
+  listener threads as leadbot;
 - `minimal_again`: the same minimal app once more, as a control: its ratio to `minimal` is
   what the measurement's own noise makes of two equal apps in that run.
 leadbot has an org of 1,000 teams / 10,000 people on SQLite with the week's check-in open.

@@ -8,7 +8,8 @@
   during the measurement (PORT is ignored);
 - `one`: leadbot as `python -m bot` serves it (acknowledges, then stores in the same process);
 - `minimal`: a Bolt app that only acks `/concern` and opens the same modal, and acks the
-  check-in modal's submission (DATABASE_URL is ignored).
+  check-in modal's submission, with as many listener threads as leadbot (DATABASE_URL is
+  ignored).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -27,6 +28,7 @@ from bot.cli import yield_to_web
 from bot.concerns import Draft
 from bot.deps import Deps, utcnow
 from bot.inbox import Handoff
+from bot.logs import LISTENER_THREADS
 from bot.server import serve_http, stop_on_sigterm
 from bot.settings import Settings
 from bot.tokens import client_factory
@@ -48,11 +50,12 @@ def deps_for(url: str, api_url: str, *, web_only: bool) -> Deps:
 
 
 def minimal_app(api_url: str, listener_executor: Executor | None = None) -> App:
+    """On leadbot's stack: its listener pool's size too, not Bolt's default of 5 threads."""
     app = App(
         signing_secret=SECRET,
         client=web_client(TOKEN, api_url),
         token_verification_enabled=False,
-        listener_executor=listener_executor,
+        listener_executor=listener_executor or ThreadPoolExecutor(LISTENER_THREADS),
     )
     view = compose_modal(Draft("", "", ""))
 

@@ -160,11 +160,14 @@ def configure_logging(settings: Settings) -> None:
     setup_logging(settings.log_level, settings.log_format, secrets)
 
 
+LISTENER_THREADS = 10  # Bolt's own pool has 5; a listener holds one through its Slack calls
+
+
 class ContextExecutor(ThreadPoolExecutor):
     """Bolt's listener pool, running each listener in a copy of the caller's context, so what
     a listener logs after `ack()` still carries its request's id."""
 
-    def __init__(self, max_workers: int = 10) -> None:
+    def __init__(self, max_workers: int = LISTENER_THREADS) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="listener")
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
