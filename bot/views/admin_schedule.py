@@ -56,7 +56,7 @@ def _time(initial: str) -> Block:
 def _number(initial: int, minimum: int) -> Block:
     return {
         "type": "number_input",
-        "is_decimal_input": False,
+        "is_decimal_allowed": False,
         "initial_value": str(initial),
         "min_value": str(minimum),
     }
