@@ -51,7 +51,8 @@ def open_setup(ack: Ack, body: dict, client: WebClient, context: BoltContext) ->
         "leaders": views.leaders_modal,
         "schedule": schedule_views.schedule_modal,
     }
-    build = builders.get(body["actions"][0].get("value", ""))
+    part = body["actions"][0].get("action_id", "").removeprefix("admin_open_")
+    build = builders.get(part)
     view = _guarded(client, context, build) if build else None
     if view is not None:
         client.views_open(trigger_id=body["trigger_id"], view=view)

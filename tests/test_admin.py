@@ -46,7 +46,7 @@ def org(engine, slack: FakeSlack, clock) -> None:
 
 
 def objective_form(requests: SlackRequests, slack: FakeSlack, user: str, key: str = "") -> dict:
-    requests.action("admin_open", "objectives", user=user)
+    requests.action("admin_open_objectives", "objectives", user=user)
     if key:
         requests.action(views.OBJECTIVE_EDIT, key, user=user)
     else:
@@ -59,7 +59,7 @@ def test_a_non_admin_pressing_an_admin_button_is_told_only_admins_can_and_nothin
 ):
     before = snapshot(engine)
     for part in ("objectives", "teams", "leaders", "schedule"):
-        requests.action("admin_open", part, user="UNOBODY")
+        requests.action(f"admin_open_{part}", part, user="UNOBODY")
         view = slack.of("views.open")[-1].params["view"]
         assert view["callback_id"] == views.REFUSED
         assert "Only admins can change leadbot's setup" in json.dumps(view)
@@ -149,7 +149,7 @@ def test_an_objective_needs_a_title_and_a_short_one(org, engine, slack, requests
 
 
 def team_form(requests: SlackRequests, slack: FakeSlack, key: str = "") -> dict[str, Any]:
-    requests.action("admin_open", "teams", user="UADMIN")
+    requests.action("admin_open_teams", "teams", user="UADMIN")
     if key:
         requests.action(views.TEAM_EDIT, key, user="UADMIN")
     else:
@@ -219,7 +219,7 @@ def test_removing_a_member_in_slack_stops_their_nudges_and_keeps_their_history(
 
 
 def schedule_form(requests: SlackRequests, slack: FakeSlack) -> dict[str, Any]:
-    requests.action("admin_open", "schedule", user="UADMIN")
+    requests.action("admin_open_schedule", "schedule", user="UADMIN")
     return opened(slack)
 
 
@@ -296,7 +296,7 @@ def test_a_team_gets_its_own_schedule_and_can_go_back_to_the_organisations(
 
 
 def test_an_admin_sets_leaders_admins_and_the_leadership_channel(org, engine, slack, requests):
-    requests.action("admin_open", "leaders", user="UADMIN")
+    requests.action("admin_open_leaders", "leaders", user="UADMIN")
     form = opened(slack)
     values = put(filled(form), "leaders", selected_users=["UCEO", "U3"])
     values = put(values, "admins", selected_users=["UADMIN", "U1"])
@@ -309,14 +309,14 @@ def test_an_admin_sets_leaders_admins_and_the_leadership_channel(org, engine, sl
         ["UADMIN", "U1"],
         "C0LEADERS",
     )
-    requests.action("admin_open", "objectives", user="U1")  # now an admin by the list
+    requests.action("admin_open_objectives", "objectives", user="U1")  # now an admin by the list
     assert slack.of("views.open")[-1].params["view"]["callback_id"] == views.OBJECTIVES
 
 
 def test_a_workspace_can_be_set_up_in_slack_without_any_org_file(engine, slack, requests):
     slack.add_user("UOWNER", is_owner=True)
     slack.add_user("U1")
-    requests.action("admin_open", "teams", user="UOWNER")
+    requests.action("admin_open_teams", "teams", user="UOWNER")
     requests.action(views.TEAM_CREATE, "create", user="UOWNER")
     form = opened(slack, "views.push")
     values = put(filled(form), "name", value="Everyone")

@@ -97,7 +97,7 @@ def test_an_edit_made_in_slack_shows_up_in_export_org(
     tmp_path, session, client, clock, slack, requests
 ):
     imported(tmp_path / "org.yml", ORG, session, client, clock)
-    requests.action("admin_open", "objectives", user="U0ADMIN")
+    requests.action("admin_open_objectives", "objectives", user="U0ADMIN")
     requests.action("admin_objective_add", "add", user="U0ADMIN")
     form = slack.of("views.push")[-1].params["view"]
     requests.submit(form, put(filled(form), "title", value="Grow with care"), user="U0ADMIN")

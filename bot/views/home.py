@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import prompts
@@ -26,7 +27,15 @@ from bot.views.kit import (
 )
 
 SEE_ALL = "home_see_all"
-ADMIN = "admin_open"  # value: objectives | teams | leaders | schedule
+ADMIN_PARTS = ("objectives", "teams", "leaders", "schedule")
+ADMIN = re.compile(r"^admin_open_(objectives|teams|leaders|schedule)$")  # one id per button
+
+
+def admin_action(part: str) -> str:
+    """The action id of App Home's admin button for `part` (unique within its block)."""
+    return f"admin_open_{part}"
+
+
 SHOWN = 6  # items of a long list shown before "See all"
 MAX_TEAMS = 5
 
@@ -244,8 +253,8 @@ def _admin(data: HomeData) -> list[Block]:
         context(summary or "—"),
         actions(
             *(
-                button(prompts.text(f"home.admin_{part}"), ADMIN, part)
-                for part in ("objectives", "teams", "leaders", "schedule")
+                button(prompts.text(f"home.admin_{part}"), admin_action(part), part)
+                for part in ADMIN_PARTS
             )
         ),
     ]

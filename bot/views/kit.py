@@ -71,6 +71,10 @@ def button(text: str, action_id: str, value: str = "", style: str | None = None)
 
 
 def actions(*elements: Block, block_id: str | None = None) -> Block:
+    """An actions block; Slack refuses two elements with one action_id, so this does too."""
+    ids = [element["action_id"] for element in elements if "action_id" in element]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"duplicate action_id in one actions block: {sorted(ids)}")
     block: Block = {"type": "actions", "elements": list(elements)}
     if block_id:
         block["block_id"] = block_id
