@@ -11,13 +11,20 @@ from sqlmodel import Session
 from bot import concerns
 from bot.audience import Audience
 from tests.conftest import TEAM
-from tests.fakeslack import FakeSlack
+from tests.fakeslack import FakeSlack, trigger_id
 from tests.slackreq import Reply, SlackRequests, select_value, text_values
 
 WRITER = "UWRITER7"
 WRITER_NAME = "wanda.writer"
 WRITER_REAL = "Wanda Writer"
 CHANNEL = "C0WRITERCHAN"
+WRITER_TRIGGERS: list[str] = []  # every trigger id the writer's requests carried
+
+
+def writer_trigger() -> str:
+    WRITER_TRIGGERS.append(trigger_id())
+    return WRITER_TRIGGERS[-1]
+
 
 # Engineering (UVP) has two sub-teams: Platform (UMGR, five members, the writer among
 # them) and Mobile (UMOB, four members). The leadership group is UCEO.
@@ -81,7 +88,7 @@ def open_compose(requests: SlackRequests, slack: FakeSlack, text: str = "") -> d
             "text": text,
             "api_app_id": "A0APP",
             "response_url": f"{requests.response_url}/commands/x",
-            "trigger_id": f"trigger-{WRITER}",
+            "trigger_id": writer_trigger(),
         }
     )
     return slack.of("views.open")[-1].params["view"]
@@ -124,7 +131,7 @@ def view_action(
             "user": {"id": user, "username": user.lower(), "team_id": TEAM},
             "api_app_id": "A0APP",
             "token": "legacy",
-            "trigger_id": f"trigger-{user}",
+            "trigger_id": trigger_id(),
             "container": {"type": "view", "view_id": "V0001"},
             "view": {**view, "id": "V0001", "hash": "h1", "team_id": TEAM, "state": {"values": {}}},
             "actions": [
@@ -143,7 +150,7 @@ def digest_select(requests: SlackRequests, value: str, *, user: str) -> Reply:
             "user": {"id": user, "username": user.lower(), "team_id": TEAM},
             "api_app_id": "A0APP",
             "token": "legacy",
-            "trigger_id": f"trigger-{user}",
+            "trigger_id": trigger_id(),
             "container": {"type": "message", "message_ts": "1.2", "channel_id": "D0MGR"},
             "channel": {"id": "D0MGR", "name": "directmessage"},
             "message": {"type": "message", "ts": "1.2", "text": "", "blocks": []},

@@ -71,8 +71,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def slack(httpserver: HTTPServer) -> FakeSlack:
-    return FakeSlack(httpserver)
+def slack(httpserver: HTTPServer) -> Iterator[FakeSlack]:
+    """The fake Slack Web API; a test fails if it sent anything Slack would refuse."""
+    fake = FakeSlack(httpserver)
+    yield fake
+    fake.assert_accepted()
 
 
 @pytest.fixture

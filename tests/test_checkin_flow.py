@@ -84,7 +84,7 @@ def test_check_in_end_to_end_stores_the_answer_and_updates_the_dm(
     assert reply.status == 200
     [opened] = slack.of("views.open")
     view = opened.params["view"]
-    assert opened.params["trigger_id"] == "trigger-U1"
+    assert opened.params["trigger_id"] == requests.last_trigger
     assert view["callback_id"] == "checkin_modal"
     assert "Maria Manager sees your answers" in json.dumps(view)
 

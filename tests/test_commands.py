@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from bot.settings import SettingsError, load_settings
 from storage.models import Delivery, Person
 from tests.conftest import TEAM, seed_org
+from tests.fakeslack import dm_channel, trigger_id
 
 ORG = {
     "timezone": "Europe/Berlin",
@@ -43,9 +44,9 @@ def command_body(requests, text: str, user: str = "U1") -> str:
             "user_id": user,
             "command": "/leadership",
             "text": text,
-            "channel_id": "D0CHAN",
+            "channel_id": dm_channel(user),
             "response_url": f"{requests.response_url}/commands/{user}",
-            "trigger_id": f"trigger-{user}",
+            "trigger_id": trigger_id(),
         }
     )
 

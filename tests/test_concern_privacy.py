@@ -29,6 +29,7 @@ from tests.concern_kit import (
     WRITER,
     WRITER_NAME,
     WRITER_REAL,
+    WRITER_TRIGGERS,
     compose_values,
     open_compose,
     raise_concern,
@@ -38,7 +39,7 @@ from tests.conftest import TEAM, seed_org
 
 SECRET_TEXT = "The quarterly targets are hiding a hiring freeze nobody admits to"
 FOLLOW_UP = "Three more people left since, quietly"
-IDENTIFIERS = (WRITER, WRITER_NAME, WRITER_REAL, CHANNEL, f"trigger-{WRITER}")
+IDENTIFIERS = (WRITER, WRITER_NAME, WRITER_REAL, CHANNEL)
 LOGGERS = ("", "slack_bolt", "slack_sdk", "sqlalchemy", "sqlalchemy.engine", "werkzeug")
 
 
@@ -85,7 +86,7 @@ def everything_logged(caplog) -> str:
 
 def assert_no_link(rows: list[tuple[str, tuple]], logged_text: str, *, text_logged: bool = True):
     stored = json.dumps(rows, default=str)
-    for identifier in IDENTIFIERS:
+    for identifier in (*IDENTIFIERS, *WRITER_TRIGGERS):
         assert identifier not in stored
         assert identifier not in logged_text
     assert SECRET_TEXT not in logged_text and FOLLOW_UP not in logged_text

@@ -14,8 +14,10 @@ from bot.app import web_client
 from bot.cli import sender_client
 from bot.pacer import PacedClient, PacedRateLimitRetry, Pacer, Rate
 from bot.sender import Sender
+from bot.views.kit import notice_modal
 from storage.models import Delivery
 from tests.conftest import TEAM, seed_org
+from tests.fakeslack import trigger_id
 from tests.test_pacer import FakeTime
 
 ORG = {
@@ -188,7 +190,7 @@ def test_a_429_on_a_listeners_views_open_is_not_retried(app, slack):
         "_headers": {"Retry-After": "30"},
     }
     with pytest.raises(SlackApiError) as error:  # at once: a trigger_id lives three seconds
-        app.client.views_open(trigger_id="trigger-U1", view={"type": "modal"})
+        app.client.views_open(trigger_id=trigger_id(), view=notice_modal("Hello"))
     assert error.value.response.status_code == 429
     assert len(slack.of("views.open")) == 1
 

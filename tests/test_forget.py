@@ -67,7 +67,9 @@ def test_the_command_only_opens_a_confirmation_saying_what_goes(org, requests, s
     requests.command("/leadership", "forget-me", user="U2")
     [opened] = slack.of("views.open")
     view = opened.params["view"]
-    assert view["callback_id"] == "forget_me" and opened.params["trigger_id"] == "trigger-U2"
+    assert (
+        view["callback_id"] == "forget_me" and opened.params["trigger_id"] == requests.last_trigger
+    )
     assert "cannot find yours to delete" in json.dumps(view)
     with Session(engine) as session:
         assert len(session.exec(select(Checkin).where(Checkin.user_id == "U2")).all()) == 2

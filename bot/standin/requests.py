@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.standin.blockkit import check_response_action
+from bot.standin.slack import dm_channel, trigger_id
+
 SECRET = "test-signing-secret"
 
 
@@ -36,6 +39,12 @@ class SlackRequests:
     url: str
     team_id: str = "T0001"
     secret: str = SECRET
+    last_trigger: str = ""  # the trigger id of the latest command or interaction
+
+    def new_trigger(self) -> str:
+        """A fresh trigger id for the next request, as Slack makes one per click."""
+        self.last_trigger = trigger_id()
+        return self.last_trigger
 
     def post(
         self,
@@ -69,7 +78,7 @@ class SlackRequests:
                 "token": "legacy",
                 "team_id": self.team_id,
                 "team_domain": "acme",
-                "channel_id": "D0CHAN",
+                "channel_id": dm_channel(user),
                 "channel_name": "directmessage",
                 "user_id": user,
                 "user_name": user.lower(),
@@ -78,7 +87,7 @@ class SlackRequests:
                 "api_app_id": "A0APP",
                 "is_enterprise_install": "false",
                 "response_url": f"{self.response_url}/commands/{user}",
-                "trigger_id": f"trigger-{user}",
+                "trigger_id": self.new_trigger(),
             },
             **kwargs,
         )
@@ -86,7 +95,13 @@ class SlackRequests:
     response_url: str = "http://127.0.0.1:9/response"
 
     def interactive(self, payload: dict[str, Any], **kwargs: Any) -> Reply:
-        return self.form({"payload": json.dumps(payload)}, **kwargs)
+        """Post an interaction; a view_submission's answer must be one Slack takes."""
+        reply = self.form({"payload": json.dumps(payload)}, **kwargs)
+        if payload.get("type") == "view_submission" and reply.status == 200:
+            answer = reply.json() if reply.body.startswith("{") else None
+            problems = check_response_action(answer, payload.get("view") or {})
+            assert not problems, "Slack would refuse the answer:\n" + "\n".join(problems)
+        return reply
 
     def action(
         self,
@@ -94,9 +109,10 @@ class SlackRequests:
         value: str,
         *,
         user: str,
-        channel: str = "D0CHAN",
+        channel: str | None = None,
         ts: str = "1700000000.000001",
     ) -> Reply:
+        channel = channel or dm_channel(user)
         return self.interactive(
             {
                 "type": "block_actions",
@@ -104,7 +120,7 @@ class SlackRequests:
                 "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
                 "api_app_id": "A0APP",
                 "token": "legacy",
-                "trigger_id": f"trigger-{user}",
+                "trigger_id": self.new_trigger(),
                 "container": {
                     "type": "message",
                     "message_ts": ts,
@@ -134,7 +150,7 @@ class SlackRequests:
                 "team": {"id": self.team_id},
                 "user": {"id": user, "team_id": self.team_id},
                 "api_app_id": "A0APP",
-                "trigger_id": "trigger-home",
+                "trigger_id": self.new_trigger(),
                 "view": {"type": "home", "id": "VHOME"},
                 "container": {"type": "view", "view_id": "VHOME"},
                 "actions": [
@@ -157,7 +173,7 @@ class SlackRequests:
                 "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
                 "api_app_id": "A0APP",
                 "token": "legacy",
-                "trigger_id": f"trigger-{user}",
+                "trigger_id": self.new_trigger(),
                 "view": {
                     **view,
                     "id": "V0001",

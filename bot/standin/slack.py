@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +16,26 @@ from urllib.parse import parse_qsl
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from bot.standin import blockkit
+
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+TRIGGER_LIFETIME = 3.0  # seconds: a trigger_id opens one view, within three seconds
+MESSAGES = ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage")
+VIEWS = ("views.open", "views.push", "views.update", "views.publish")
+_CHANNEL = re.compile(r"[CDG][A-Z0-9]+")
+_counter = itertools.count(1)
+
+
+def trigger_id() -> str:
+    """A new trigger id shaped like Slack's (`<ms>.<n>.<hex>`), stamped with when it was made."""
+    return f"{int(time.time() * 1000)}.{next(_counter)}.{secrets.token_hex(8)}"
+
+
+def dm_channel(user_id: str) -> str:
+    """The id of the app's DM with `user_id`, as this stand-in names it."""
+    return "D" + user_id[1:]
 
 
 @dataclass
@@ -26,7 +47,14 @@ class Call:
 
 @dataclass
 class FakeSlack:
-    """Answers like Slack; `users` feeds users.list; `on[method]` overrides an answer."""
+    """Answers like Slack; `users` feeds users.list; `on[method]` overrides an answer.
+
+    As strict as Slack: every message and view is checked against Block Kit's rules
+    (bot/standin/blockkit.py), trigger ids open one view within three seconds, messages are
+    updated by channel id, and an ephemeral message goes only where its user can see it.
+    What Slack would refuse is refused with Slack's error and kept in `refusals`;
+    `assert_accepted()` (the tests' `slack` fixture calls it) fails on any.
+    """
 
     server: HTTPServer
     team_id: str = "T0001"
@@ -34,11 +62,14 @@ class FakeSlack:
     on: dict[str, Handler] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     page_size: int = 2
+    channel_members: dict[str, set[str]] = field(default_factory=dict)
+    refusals: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
         self._files: dict[str, str] = {}  # file id → name, for uploads
         self._lock = threading.Lock()
+        self._exchanged: set[str] = set()  # trigger ids that have opened a view
         self.server.expect_request(re.compile(r"^/api/.+")).respond_with_handler(self._answer)
         self.server.expect_request(re.compile(r"^/response/.+")).respond_with_handler(self._respond)
         self.server.expect_request(re.compile(r"^/upload/.+")).respond_with_handler(self._upload)
@@ -73,11 +104,18 @@ class FakeSlack:
         """What listeners sent to response_url (ephemeral replies), in order."""
         return [call.params for call in self.calls if call.method == "response_url"]
 
+    def assert_accepted(self) -> None:
+        """Fail when anything sent to this stand-in was something Slack refuses."""
+        assert not self.refusals, "Slack would refuse:\n" + "\n".join(self.refusals)
+
     def _respond(self, request: Request) -> Response:
+        params = json.loads(request.get_data(as_text=True))
+        problems = [] if params.get("delete_original") else blockkit.check_message(params)
         with self._lock:
-            self.calls.append(
-                Call("response_url", json.loads(request.get_data(as_text=True)), None)
-            )
+            self.calls.append(Call("response_url", params, None))
+            self._refuse("response_url", problems)
+        if problems:
+            return Response("invalid_blocks", status=400, content_type="text/plain")
         return Response("ok", content_type="text/plain")
 
     def uploads(self) -> dict[str, bytes]:
@@ -107,12 +145,61 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         with self._lock:
             self.calls.append(Call(method, params, auth.removeprefix("Bearer ") or None))
-            answer = self.on[method](params) if method in self.on else self._default(method, params)
+            refused = self._check(method, params)
+            if refused is not None:
+                answer = refused
+            elif method in self.on:
+                answer = self.on[method](params)
+            else:
+                answer = self._default(method, params)
         status = answer.pop("_status", 200)
         headers = answer.pop("_headers", {})
         return Response(
             json.dumps(answer), status=status, headers=headers, content_type="application/json"
         )
+
+    def _refuse(self, method: str, problems: list[str]) -> None:
+        self.refusals.extend(f"{method}: {problem}" for problem in problems)
+
+    def _check(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's refusal of this call, or None when Slack would take it."""
+        error, problems = "", []
+        if method in MESSAGES:
+            error, problems = "invalid_blocks", blockkit.check_message(params)
+        elif method in VIEWS:
+            error, problems = "invalid_arguments", blockkit.check_view(params.get("view"))
+            if method == "views.publish" and (params.get("view") or {}).get("type") != "home":
+                problems.append("views.publish takes a home view")
+        if not problems and method in ("chat.update", "chat.delete"):
+            channel = str(params.get("channel", ""))
+            if not _CHANNEL.fullmatch(channel):
+                error, problems = "channel_not_found", [f"{channel!r} is not a channel id"]
+        if not problems and method == "chat.postEphemeral":
+            user, channel = str(params.get("user", "")), str(params.get("channel", ""))
+            if channel != dm_channel(user) and user not in self.channel_members.get(channel, ()):
+                error, problems = "user_not_in_channel", [f"{user} cannot see {channel}"]
+        if not problems and method in ("views.open", "views.push"):
+            error, problem = self._exchange(str(params.get("trigger_id", "")))
+            problems = [problem] if problem else []
+        if not problems:
+            return None
+        self._refuse(method, problems)
+        if error == "invalid_arguments":
+            return {"ok": False, "error": error, "response_metadata": {"messages": problems}}
+        return {"ok": False, "error": error, "errors": problems}
+
+    def _exchange(self, trigger: str) -> tuple[str, str]:
+        """A trigger id opens one view, within three seconds of the click that made it."""
+        made = trigger.split(".", 1)[0]
+        if not made.isdigit():
+            return "invalid_trigger_id", f"{trigger!r} is not a trigger id Slack gave"
+        if trigger in self._exchanged:
+            return "exchanged_trigger_id", f"trigger {trigger} already opened a view"
+        age = time.time() - int(made) / 1000
+        if age > TRIGGER_LIFETIME:
+            return "expired_trigger_id", f"trigger {trigger} used after {age:.1f} s"
+        self._exchanged.add(trigger)
+        return "", ""
 
     def _default(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -126,7 +213,7 @@ class FakeSlack:
             }
         if method == "chat.postMessage":
             channel = str(params.get("channel", ""))
-            dm = "D" + channel[1:] if channel.startswith("U") else channel
+            dm = dm_channel(channel) if channel.startswith("U") else channel
             return {
                 "ok": True,
                 "channel": dm,
@@ -155,7 +242,7 @@ class FakeSlack:
             return {"ok": False, "error": "user_not_found"}
         if method == "conversations.open":
             user = str(params.get("users", "")).split(",")[0]
-            return {"ok": True, "channel": {"id": "D" + user[1:] if user else "D0"}}
+            return {"ok": True, "channel": {"id": dm_channel(user) if user else "D0"}}
         if method == "files.getUploadURLExternal":
             file_id = f"F{len(self._files) + 1:06d}"
             self._files[file_id] = str(params.get("filename", ""))
