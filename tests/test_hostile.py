@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import http.client
 import json
 import logging
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 
 from bot.server import MAX_BODY
 from tests.conftest import TEAM, seed_org
-from tests.slackreq import signature
+from tests.slackreq import SECRET, signature
 
 ORG = {"teams": [{"key": "t", "name": "T", "manager": "UMGR", "members": ["U1"]}]}
 FORM = "application/x-www-form-urlencoded"
@@ -38,13 +40,21 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, di
         connection.close()
 
 
-def signed(body: bytes | str, content_type: str, *, age: int = 0) -> dict[str, str]:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+def raw_signature(body: bytes, timestamp: str, secret: str = SECRET) -> str:
+    """Slack's signature of these exact bytes (tests.slackreq signs text, which must be UTF-8)."""
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def signed(
+    body: bytes | str, content_type: str, *, age: int = 0, secret: str = SECRET
+) -> dict[str, str]:
+    raw = body.encode() if isinstance(body, str) else body
     timestamp = str(int(time.time()) - age)
     return {
         "Content-Type": content_type,
         "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": signature(text, timestamp),
+        "X-Slack-Signature": raw_signature(raw, timestamp, secret),
     }
 
 
@@ -89,6 +99,10 @@ def test_bad_signatures_get_401(org, requests, slack, headers, why):
 def test_missing_signature_headers_get_401(org, requests, slack):
     body = checkin_command().encode()
     assert_refused(post(requests.url, body, {"Content-Type": FORM}), 401, slack)
+
+
+def test_the_helpers_sign_as_slackreq_does():
+    assert raw_signature(b"a=b", "1700000000") == signature("a=b", "1700000000")
 
 
 def test_a_signature_four_minutes_old_is_still_accepted(org, requests, slack):
@@ -145,7 +159,7 @@ def test_signed_but_malformed_bodies_get_400_and_run_nothing(
     assert_refused(post(requests.url, body.encode(), signed(body, content_type)), 400, slack)
 
 
-def test_a_body_that_is_not_utf8_gets_400(org, requests, slack):
+def test_a_signed_body_that_is_not_utf8_gets_400(org, requests, slack):
     body = b'{"type": "\xff\xfe"}'
     assert_refused(post(requests.url, body, signed(body, "application/json")), 400, slack)
 
