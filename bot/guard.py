@@ -1,18 +1,26 @@
-"""Hostile input: what a request to `/slack/events` must look like before Bolt sees it.
+"""Hostile input: what a request to `/slack/events` must be before Bolt sees it.
 
-Bolt parses the body and reads the envelope (team, user, channel, event, actions, view)
-before it checks the signature and before any listener runs; a body of the wrong shape would
-make it fail with a 500. So each request is checked here first: a size, a content type, a
-body that decodes, JSON that is an object, and the envelope's fields of the types Slack sends.
+First who sent it: `authenticate` checks Slack's signature and its timestamp (within five
+minutes) on the body's raw bytes, and looks at nothing else, so no unauthenticated byte
+reaches parsing code; anything unsigned, badly signed or stale is refused with 401 whatever
+its body. Only then what it is: `parse` wants a content type, a body that decodes, JSON that
+is an object, and the envelope's fields of the types Slack sends (else 400), because Bolt
+reads the envelope (team, user, channel, event, actions, view) before any listener runs, and
+a body of the wrong shape would make it fail with a 500. The size limit (413) is
+bot/server.py's, as the body is read.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
+
+from slack_sdk.signature import SignatureVerifier
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -38,13 +46,39 @@ class Refused(Exception):
         self.reason = reason
 
 
-def check_headers(headers: Mapping[str, str]) -> None:
-    """A signature check can only pass with an ASCII signature and a numeric timestamp."""
+class RawBodyVerifier(SignatureVerifier):
+    """slack_sdk's verifier (its five-minute window, its constant-time comparison) hashing the
+    bytes as Slack signed them: the stock one decodes them first, and raises on a body that is
+    not UTF-8, which must get 401 when unsigned and 400 when signed, like any other body."""
+
+    def generate_signature(self, *, timestamp: str, body: str | bytes) -> str | None:
+        """`v0=` and the HMAC-SHA256 of `v0:{timestamp}:{body}` under the signing secret."""
+        raw = body.encode() if isinstance(body, str) else body
+        base = b"v0:" + timestamp.encode() + b":" + raw
+        return "v0=" + hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def verifier(signing_secret: str | None) -> SignatureVerifier | None:
+    """The verifier for this secret; None without one, and then every request is refused."""
+    return RawBodyVerifier(signing_secret) if signing_secret and signing_secret.strip() else None
+
+
+def authenticate(
+    verifier: SignatureVerifier | None, headers: Mapping[str, str], body: bytes
+) -> None:
+    """Refused(401) unless Slack signed these bytes, with a timestamp within five minutes."""
     timestamp = headers.get("x-slack-request-timestamp")
     signature = headers.get("x-slack-signature")
-    if timestamp is not None and not _TIMESTAMP.fullmatch(timestamp):
-        raise Refused(401, "invalid request")
-    if signature is not None and not signature.isascii():
+    # The verifier's int() takes " 1", "+1" or other scripts' digits, and its comparison
+    # raises on a signature that is not ASCII: neither can be Slack's.
+    if (
+        verifier is None
+        or timestamp is None
+        or signature is None
+        or not _TIMESTAMP.fullmatch(timestamp)
+        or not signature.isascii()
+        or not verifier.is_valid(body, timestamp, signature)
+    ):
         raise Refused(401, "invalid request")
 
 

@@ -1,10 +1,14 @@
 """Serving the app: HTTP (waitress, a production WSGI server) or Socket Mode.
 
 Over HTTP every request gets an id (logged with each line it causes, and answered as
-`X-Request-Id`), and hostile input is refused here, before Bolt parses it (bot/guard.py):
-an oversized body with 413; a wrong content type, an undecodable or non-object body, or an
-envelope of the wrong shape with 400; a malformed signature header with 401. A bad or stale
-signature gets Bolt's own 401. No response ever carries a stack trace.
+`X-Request-Id`). A `POST /slack/events` is checked here (bot/guard.py), in this order, and
+the first refusal ends it: a body over MAX_BODY gets 413, its bytes past the limit never
+read; then anything unsigned, badly signed or stale (over five minutes) gets 401, whatever
+its body; only a request Slack signed is parsed, and a wrong content type, an undecodable
+or non-object body, or an envelope of the wrong shape gets 400; only then Bolt, which checks
+the signature again. Socket Mode, and OAuth's install pages (`GET /slack/install`,
+`/slack/oauth_redirect`, which Slack does not sign), do not come this way. No response ever
+carries a stack trace.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 
-from bot.guard import Refused, check_headers, parse
+from bot.guard import Refused, authenticate, parse, verifier
 from bot.logs import REQUEST_ID
 
 logger = logging.getLogger(__name__)
@@ -50,7 +55,13 @@ def _answer(start: StartResponse, status: int, body: dict[str, str]) -> list[byt
 
 
 def _read_body(environ: Environ) -> bytes:
-    """The whole body, at most MAX_BODY bytes; Refused(413) when it is larger."""
+    """The whole body, at most MAX_BODY bytes; Refused(413) when it is larger.
+
+    This comes before the signature, so an oversized body gets 413 signed or not: its
+    signature cannot be checked without reading all of it, which is what the limit forbids;
+    waitress (serve_http) and most proxies answer 413 before this code runs anyway; and 413
+    runs nothing and parses nothing. What is read is bounded: by Content-Length, else
+    MAX_BODY + 1 bytes."""
     length_text = environ.get("CONTENT_LENGTH") or ""
     if length_text.isdigit() and int(length_text) > MAX_BODY:
         raise Refused(413, "the body is too large")
@@ -69,12 +80,17 @@ def _headers(environ: Environ) -> dict[str, str]:
     }
 
 
-def _events(slack: SlackRequestHandler, environ: Environ, start: StartResponse) -> Iterable[bytes]:
-    """Check a POST to /slack/events, then hand Bolt the body it was checked with."""
+def _events(
+    slack: SlackRequestHandler,
+    verify: SignatureVerifier | None,
+    environ: Environ,
+    start: StartResponse,
+) -> Iterable[bytes]:
+    """Check a POST to /slack/events, then hand Bolt the bytes it was checked with."""
     try:
-        body = _read_body(environ)
-        check_headers(_headers(environ))
-        parse(environ.get("CONTENT_TYPE") or "", body)
+        body = _read_body(environ)  # 413
+        authenticate(verify, _headers(environ), body)  # 401: nothing unsigned is parsed
+        parse(environ.get("CONTENT_TYPE") or "", body)  # 400
     except Refused as refused:
         logger.info("refused a request to %s: %s (%s)", EVENTS, refused.status, refused.reason)
         return _answer(start, refused.status, {"error": refused.reason})
@@ -86,6 +102,11 @@ def _events(slack: SlackRequestHandler, environ: Environ, start: StartResponse) 
 def wsgi_app(app: App) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
     """`POST /slack/events` (and in OAuth mode the install pages) to Bolt, `GET /healthz` here."""
     slack = SlackRequestHandler(app, path=EVENTS)
+    # The secret Bolt verifies with (settings.signing_secret, given in bot/app.py), so the
+    # two checks cannot disagree; a private attribute, but App has no public one.
+    verify = verifier(app._signing_secret)
+    if verify is None:
+        logger.warning("no signing secret: every POST to %s will get 401", EVENTS)
 
     def route(environ: Environ, start: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
@@ -93,7 +114,7 @@ def wsgi_app(app: App) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
             start("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
         if path == EVENTS and method == "POST":
-            return _events(slack, environ, start)
+            return _events(slack, verify, environ, start)
         return slack(environ, start)  # OAuth's GET pages; anything else is Bolt's 404
 
     def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:

@@ -1,7 +1,13 @@
-"""Hostile input over real HTTP: refused with a 4xx, no listener run, never a stack trace."""
+"""Hostile input over real HTTP: refused with a 4xx, no listener run, never a stack trace.
+
+The order is the guard's (bot/server.py): over MAX_BODY 413; unsigned, badly signed or stale
+401 whatever the body; only then, signed but malformed, 400.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import http.client
 import json
 import logging
@@ -12,10 +18,13 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from slack_sdk.signature import SignatureVerifier
 
+import bot.server
+from bot.guard import RawBodyVerifier, Refused, authenticate
 from bot.server import MAX_BODY
 from tests.conftest import TEAM, seed_org
-from tests.slackreq import signature
+from tests.slackreq import SECRET, signature
 
 ORG = {"teams": [{"key": "t", "name": "T", "manager": "UMGR", "members": ["U1"]}]}
 FORM = "application/x-www-form-urlencoded"
@@ -38,14 +47,50 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, di
         connection.close()
 
 
-def signed(body: bytes | str, content_type: str, *, age: int = 0) -> dict[str, str]:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+def raw_signature(body: bytes, timestamp: str, secret: str = SECRET) -> str:
+    """Slack's signature of these exact bytes (tests.slackreq signs text, which must be UTF-8)."""
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def signed(
+    body: bytes | str, content_type: str, *, age: int = 0, secret: str = SECRET
+) -> dict[str, str]:
+    raw = body.encode() if isinstance(body, str) else body
     timestamp = str(int(time.time()) - age)
     return {
         "Content-Type": content_type,
         "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": signature(text, timestamp),
+        "X-Slack-Signature": raw_signature(raw, timestamp, secret),
     }
+
+
+def unsigned(body: bytes | str, content_type: str, how: str) -> dict[str, str]:
+    """Headers that do not authenticate `body`, in one of the ways in UNSIGNED."""
+    raw = body.encode() if isinstance(body, str) else body
+    if how == "no signature":
+        return {"Content-Type": content_type}
+    if how == "no timestamp":
+        return {k: v for k, v in signed(raw, content_type).items() if "Timestamp" not in k}
+    if how == "wrong secret":
+        return signed(raw, content_type, secret="not-the-signing-secret")
+    if how == "stale":
+        return signed(raw, content_type, age=301)
+    if how == "from the future":  # well past 300 s: int() cuts the timestamp short
+        return signed(raw, content_type, age=-360)
+    if how == "another body":
+        return signed(raw + b" ", content_type)
+    raise AssertionError(how)
+
+
+UNSIGNED = [
+    "no signature",
+    "no timestamp",
+    "wrong secret",
+    "stale",
+    "from the future",
+    "another body",
+]
 
 
 def checkin_command(**overrides: str) -> str:
@@ -91,15 +136,55 @@ def test_missing_signature_headers_get_401(org, requests, slack):
     assert_refused(post(requests.url, body, {"Content-Type": FORM}), 401, slack)
 
 
-def test_a_signature_four_minutes_old_is_still_accepted(org, requests, slack):
+def test_the_helpers_sign_as_slackreq_does():
+    assert raw_signature(b"a=b", "1700000000") == signature("a=b", "1700000000")
+
+
+def test_the_raw_body_verifier_signs_text_as_slack_sdk_does():
+    body = '{"text": "caf\u00e9 \U0001f600 &<>"}'
+    ours = RawBodyVerifier(SECRET).generate_signature(timestamp="1700000000", body=body.encode())
+    assert ours == SignatureVerifier(SECRET).generate_signature(timestamp="1700000000", body=body)
+
+
+def test_without_a_signing_secret_every_request_is_refused():
+    body = checkin_command().encode()
+    headers = {k.lower(): v for k, v in signed(body, FORM).items()}
+    authenticate(RawBodyVerifier(SECRET), headers, body)  # signed: passes
+    with pytest.raises(Refused) as refused:
+        authenticate(None, headers, body)
+    assert refused.value.status == 401
+
+
+@pytest.mark.parametrize("age", [240, -240])
+def test_a_signature_four_minutes_off_is_still_accepted(org, requests, slack, age):
     body = checkin_command(response_url=f"{slack.response_url}/commands/U1")
-    code, _, _ = post(requests.url, body.encode(), signed(body, FORM, age=240))
+    code, _, _ = post(requests.url, body.encode(), signed(body, FORM, age=age))
     assert code == 200 and slack.of("views.open") == [] and slack.responses()
 
 
 def test_an_oversized_body_gets_413_before_anything_reads_it(org, requests, slack):
     body = checkin_command(text="x" * MAX_BODY)
     assert_refused(post(requests.url, body.encode(), signed(body, FORM)), 413, slack)
+
+
+@pytest.mark.parametrize("how", ["no signature", "wrong secret"])
+def test_an_oversized_unsigned_body_gets_413_too(org, requests, slack, how):
+    """Its signature could only be checked by reading all of it (see bot/server.py)."""
+    body = checkin_command(text="x" * MAX_BODY)
+    assert_refused(post(requests.url, body.encode(), unsigned(body, FORM, how)), 413, slack)
+
+
+def test_an_oversized_body_without_a_length_gets_413(org, requests, slack):
+    parts = urlsplit(requests.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    chunks = iter([b"x" * (MAX_BODY // 4)] * 5)  # chunked: no Content-Length to refuse by
+    try:
+        connection.request("POST", parts.path, body=chunks, headers={"Content-Type": FORM})
+        response = connection.getresponse()
+        reply = response.status, response.read(), dict(response.getheaders())
+    finally:
+        connection.close()
+    assert_refused(reply, 413, slack)
 
 
 def interaction(**fields: object) -> tuple[str, str]:
@@ -145,9 +230,52 @@ def test_signed_but_malformed_bodies_get_400_and_run_nothing(
     assert_refused(post(requests.url, body.encode(), signed(body, content_type)), 400, slack)
 
 
-def test_a_body_that_is_not_utf8_gets_400(org, requests, slack):
-    body = b'{"type": "\xff\xfe"}'
-    assert_refused(post(requests.url, body, signed(body, "application/json")), 400, slack)
+NOT_UTF8 = ("application/json", b'{"type": "\xff\xfe"}')
+
+
+def test_a_signed_body_that_is_not_utf8_gets_400(org, requests, slack):
+    content_type, body = NOT_UTF8
+    assert_refused(post(requests.url, body, signed(body, content_type)), 400, slack)
+
+
+ANY_SHAPE = [
+    *WRONG,
+    NOT_UTF8,
+    (FORM, checkin_command()),  # well formed
+    (FORM, ""),
+    ("", "\x00" * 10),
+]
+
+
+@pytest.mark.parametrize("how", UNSIGNED)
+def test_unsigned_or_badly_signed_bodies_of_every_shape_get_401(org, requests, slack, how):
+    for content_type, body in ANY_SHAPE:  # one served app for them all: each start is slow
+        raw = body.encode() if isinstance(body, str) else body
+        assert_refused(post(requests.url, raw, unsigned(raw, content_type, how)), 401, slack)
+
+
+def test_no_unsigned_byte_reaches_the_parser(org, requests, slack, monkeypatch):
+    parsed = []
+    monkeypatch.setattr(bot.server, "parse", lambda *args: parsed.append(args) or {})
+    for content_type, body in WRONG:
+        for how in UNSIGNED:
+            reply = post(requests.url, body.encode(), unsigned(body, content_type, how))
+            assert reply[0] == 401
+    assert parsed == []
+    body = checkin_command(response_url=f"{slack.response_url}/commands/U1")
+    assert post(requests.url, body.encode(), signed(body, FORM))[0] == 200
+    assert parsed == [(FORM, body.encode())]
+
+
+def test_in_oauth_mode_unsigned_bodies_get_401_and_install_pages_need_no_signature(
+    oauth_server, slack
+):
+    for content_type, body in [*WRONG[:4], (FORM, checkin_command())]:
+        reply = post(oauth_server.url, body.encode(), {"Content-Type": content_type})
+        assert reply[0] == 401, reply
+    base = oauth_server.url.removesuffix("/slack/events")
+    with urllib.request.urlopen(f"{base}/slack/install", timeout=10) as response:
+        assert response.status == 200 and b"slack.com/oauth" in response.read()
 
 
 def test_a_refusal_is_logged_without_the_body(org, requests, slack, caplog):
@@ -244,22 +372,47 @@ extra_headers = st.dictionaries(
 )
 
 
+AUTH_HEADERS = ("X-Slack-Signature", "X-Slack-Request-Timestamp")
+
+
 @settings(
-    max_examples=200,
+    max_examples=300,
     database=None,  # no .hypothesis folder in the work tree
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(body=bodies, content_type=content_types, sign=st.booleans(), headers=extra_headers)
+@given(
+    body=bodies,
+    content_type=content_types,
+    how=st.sampled_from(["signed", *UNSIGNED]),
+    headers=extra_headers,
+)
 def test_random_bodies_and_headers_never_get_a_5xx(
-    org, requests, body, content_type, sign, headers
+    org, requests, slack, body, content_type, how, headers
 ):
-    base = {"Content-Type": content_type}
-    if sign:
-        base = signed(body, content_type)
+    """Unsigned or badly signed: 401 and nothing runs, whatever the body; signed: never a 5xx,
+    and 400 for what cannot be Slack's."""
+    base = signed(body, content_type) if how == "signed" else unsigned(body, content_type, how)
+    before = len(slack.calls)
     status, answer, _ = post(requests.url, body, {**base, **headers})
     assert status < 500, (status, answer)
     assert b"Traceback" not in answer
+    if b"(generated by waitress)" in answer:  # a header HTTP forbids (a control character)
+        assert status == 400, answer  # refused by the server: the app never saw it
+        return
+    authentic = how == "signed" and not any(name in headers for name in AUTH_HEADERS)
+    if not authentic:  # a random header cannot make a signature that fits
+        assert status == 401, (status, answer)
+        assert [c.method for c in slack.calls[before:] if c.method != "auth.test"] == []
+        return
+    assert status != 401, answer
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media not in ("application/json", FORM):
+        assert status == 400, answer
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        assert status == 400, answer
 
 
 def test_the_app_keeps_serving_after_the_fuzz(requests):
