@@ -82,6 +82,14 @@ def test_a_non_admin_submitting_a_setup_form_is_refused_inline_and_nothing_chang
     assert snapshot(engine) == before
 
 
+def test_only_an_existing_objective_can_be_archived_in_its_form(org, requests, slack):
+    def block_ids(form: dict) -> list[str]:
+        return [block.get("block_id", "") for block in form["blocks"]]
+
+    assert "archived" not in block_ids(objective_form(requests, slack, "UADMIN"))
+    assert "archived" in block_ids(objective_form(requests, slack, "UADMIN", key="eu-launch"))
+
+
 def test_a_listed_admin_adds_an_objective_and_everyone_is_reasked_once(
     org, engine, slack, requests
 ):

@@ -108,14 +108,17 @@ def objective_form(objective: ObjectiveSpec | None) -> dict[str, Any]:
             optional=True,
             hint=prompts.text(p + "description_hint"),
         ),
-        field(
-            "archived",
-            prompts.text(p + "archived_label"),
-            archive,
-            optional=True,
-            hint=prompts.text(p + "archived_hint"),
-        ),
     ]
+    if objective is not None:  # a new objective has nothing to archive
+        blocks.append(
+            field(
+                "archived",
+                prompts.text(p + "archived_label"),
+                archive,
+                optional=True,
+                hint=prompts.text(p + "archived_hint"),
+            )
+        )
     title = prompts.text(p + ("edit_title" if objective else "add_title"))
     meta = {"key": objective.key if objective else ""}
     return modal(title, blocks, callback_id=OBJECTIVE_FORM, submit=True, meta=meta)
