@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
 from tests.conftest import TEAM
+from tests.fakeslack import trigger_id
 
 ACK_WITHIN = 3.0  # seconds: Slack's limit for acknowledging an envelope
 STOP_WITHIN = 15.0  # seconds after SIGTERM, as in HTTP mode
@@ -182,7 +183,7 @@ def command(name: str, user: str, response_url: str, text: str = "") -> dict[str
         "api_app_id": "A0APP",
         "is_enterprise_install": "false",
         "response_url": f"{response_url}/commands/{user}",
-        "trigger_id": f"trigger-{uuid.uuid4().hex}",
+        "trigger_id": trigger_id(),
     }
     return envelope("slash_commands", payload, accepts_response_payload=True)
 
@@ -195,7 +196,7 @@ def submission(view: dict[str, Any], values: dict[str, Any], user: str) -> dict[
         "user": {"id": user, "username": user.lower(), "team_id": TEAM},
         "api_app_id": "A0APP",
         "token": "legacy",
-        "trigger_id": f"trigger-{uuid.uuid4().hex}",
+        "trigger_id": trigger_id(),
         "view": {
             **view,
             "id": "V0001",

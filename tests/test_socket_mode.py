@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.standin.blockkit import check_response_action
 from bot.views import checkin as checkin_views
 from bot.views import concern as concern_views
 from storage.models import Concern
@@ -97,6 +98,7 @@ def test_socket_mode_serves_commands_a_submission_and_an_event_and_reconnects_on
     assert compose.params["view"]["callback_id"] == concern_views.COMPOSE
     answer = leadbot.exchange(submission(compose.params["view"], compose_values(), WRITER))
     assert answer.message["payload"]["response_action"] == "update"
+    assert check_response_action(answer.message["payload"], compose.params["view"]) == []
     code_in(answer.message["payload"]["view"])  # the receipt, with the follow-up code
     with Session(engine) as session:
         assert len(session.exec(select(Concern)).all()) == 1
