@@ -106,9 +106,11 @@ def pg(database_url: str) -> Iterator[tuple[Engine, str]]:
 def threaded_slack() -> Iterator[FakeSlack]:
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
-    yield FakeSlack(server)
+    fake = FakeSlack(server)
+    yield fake
     server.clear()
     server.stop()
+    fake.assert_accepted()
 
 
 def start_sender(url: str, api_url: str, now: str) -> subprocess.Popen:
