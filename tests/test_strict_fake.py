@@ -82,6 +82,7 @@ def good_modal() -> Payload:
             input_block("pace", "Pace", radio),  # /blocks/3
             input_block("topics", "Topics", boxes),  # /blocks/4
             input_block("hours", "Hours focused", hours),  # /blocks/5
+            input_block("at", "When", {"type": "timepicker", "initial_time": "09:30"}),  # /6
         ],
     }
 
@@ -280,6 +281,7 @@ BAD = [
     ),
     bad("home", append("/blocks", {"type": "poll"}), "unsupported", id="unknown block"),
     bad("home", put("/blocks/3/elements", []), "at least one element", id="empty actions"),
+    bad("modal", put("/blocks/6/element/initial_time", "9:30"), "HH:mm", id="initial_time 9:30"),
     # what a view_submission may answer
     bad(
         "errors answer",

@@ -13,6 +13,7 @@ what a `view_submission` may answer. Sources: docs.slack.dev's Block Kit referen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -38,6 +39,9 @@ OPTION_COUNTS = {
 }
 INTERACTIVE_BLOCKS = ("actions", "section", "input", "context_actions")
 RESPONSE_ACTIONS = ("errors", "update", "push", "clear")
+
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_DATE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
 
 Problems = list[str]
 
@@ -190,6 +194,12 @@ def _element(element: Mapping[str, Any], where: str) -> Problems:
         for index, option in enumerate(options):
             problems += _option(option, f"{where}/options/{index}")
         problems += _initial(element, options, where)
+    if kind == "timepicker" and "initial_time" in element:
+        if not _TIME.fullmatch(str(element["initial_time"])):
+            problems.append(f"initial_time must be HH:mm [{where}/initial_time]")
+    if kind == "datepicker" and "initial_date" in element:
+        if not _DATE.fullmatch(str(element["initial_date"])):
+            problems.append(f"initial_date must be YYYY-MM-DD [{where}/initial_date]")
     if kind == "number_input" and not isinstance(element.get("is_decimal_allowed"), bool):
         problems.append(f"number_input needs is_decimal_allowed [{where}]")
     if kind == "plain_text_input":
