@@ -303,6 +303,9 @@ def run_demo(out: TextIO) -> int:
             play(demo)
         finally:
             demo.close()
+    if demo.slack.refusals:  # the stand-in is as strict as Slack: say what Slack would refuse
+        out.write("\nSlack would have refused:\n" + "\n".join(demo.slack.refusals) + "\n")
+        return 1
     out.write(
         "\nThat was one week of leadbot. Nothing touched real Slack; the demo's files are gone.\n"
     )
