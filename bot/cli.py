@@ -18,6 +18,7 @@ from bot.deps import Deps, utcnow
 from bot.export import add_export_parser, export_data
 from bot.inbox import Handoff
 from bot.logs import configure_logging, setup_logging
+from bot.outage import Outages
 from bot.pacer import POST_MESSAGE, Pacer, Rate, paced_client
 from bot.settings import Settings, SettingsError, load_settings
 from bot.tokens import client_factory, import_client
@@ -124,9 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             workspace=args.workspace,
             now=utcnow(),
         )
-    deps = Deps(
-        settings=settings, engine=engine, handoff=Handoff(engine) if command == "web" else None
-    )
+    outages = Outages()
+    handoff = Handoff(engine, outages.database) if command == "web" else None
+    deps = Deps(settings=settings, engine=engine, handoff=handoff, outages=outages)
     return run(deps, serve=command != "worker", work=command != "web")
 
 
@@ -213,7 +214,7 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
         app = create_app(deps)
         client_for = client_factory(settings, deps.engine)  # OAuth: each workspace's token
         if work:
-            sender = Sender(deps.engine, client_for, deps.clock)
+            sender = Sender(deps.engine, client_for, deps.clock, outages=deps.outages)
             scheduler = build_scheduler(deps, sender, client_for, inbox_handlers())
             scheduler.start()
         else:
