@@ -201,6 +201,7 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
     (Ctrl-C or SIGTERM: then what the web process handed on is written before it exits)."""
     from bot.app import create_app
     from bot.jobs import build_scheduler
+    from bot.readiness import Readiness
     from bot.sender import Sender
     from bot.server import serve_http, serve_socket_mode, stop_on_sigterm
     from handlers import inbox_handlers
@@ -219,13 +220,15 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
             scheduler.start()
         else:
             logger.info("web: serving Slack only; `python -m bot worker` stores what it hands on")
+        ready = Readiness(deps.engine, deps.outages.database, deps.clock)
         if not serve:
             logger.info("worker: scheduled and handed-on work only")
             threading.Event().wait()
         elif settings.app_token:
+            ready.watch()  # no HTTP to ask: readiness is logged when it changes
             serve_socket_mode(app, settings.app_token)
         else:
-            serve_http(app, settings.port)
+            serve_http(app, settings.port, ready)
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (stop_on_sigterm): a normal stop
         return 0
     finally:
