@@ -26,6 +26,7 @@ from bot import checkins, failsafe
 from bot.app import create_app
 from bot.audience import Audience
 from bot.deps import utcnow
+from bot.manifest import load_manifest
 from bot.standin.serve import LoopbackServer
 from bot.views import admin as admin_views
 from bot.views import admin_schedule, yourdata
@@ -471,6 +472,10 @@ def test_the_cases_cover_every_listener_the_app_registers() -> None:
     handlers.register_all(recorder, utcnow)  # type: ignore[arg-type]
     registered = {(kind, name) for kind, names in recorder.seen.items() for name in names}
     assert {(case.kind, case.id) for case in CASES} == registered
+    manifest = load_manifest()  # and every command and event app.yml declares
+    declared = {("command", c["command"]) for c in manifest["features"]["slash_commands"]}
+    declared |= {("event", e) for e in manifest["settings"]["event_subscriptions"]["bot_events"]}
+    assert declared <= {(case.kind, case.id) for case in CASES}
 
 
 def test_every_listener_of_the_app_fails_its_one_way(app) -> None:
