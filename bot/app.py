@@ -11,11 +11,12 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 import handlers
-import prompts
+from bot import failsafe
 from bot.dedupe import resent
 from bot.deps import Deps
 from bot.logs import ContextExecutor
 from bot.oauth import oauth_settings
+from bot.outage import database_unavailable, why
 from handlers.lifecycle import resume_if_back
 
 logger = logging.getLogger(__name__)
@@ -39,8 +40,9 @@ def create_app(deps: Deps, *, listener_executor: Executor | None = None) -> App:
         logger=logging.getLogger("slack_bolt.App"),
     )
 
-    app.error(handle_error)
+    app.error(failsafe.error_handler(deps))  # what fails before a listener runs
     kept = handlers.register_all(app, deps.clock)
+    failsafe.install(app, deps.engine)  # one way to fail, for every listener (bot/failsafe.py)
     app.use(Provide(deps, kept))  # Bolt runs global middleware before any listener
     return app
 
@@ -61,22 +63,14 @@ class Provide(Middleware):
         context = req.context
         context["deps"] = self.deps
         context.update(self.kept)
-        if resent(req.body, context):
-            return BoltResponse(status=200, body="")
-        resume_if_back(req.body, context)
-        return next()
-
-
-def handle_error(
-    error: Exception, body: dict, respond: Callable | None, logger: logging.Logger
-) -> None:
-    """Log the failure with its traceback (never the request body) and say something kind."""
-    kind = body.get("type") or ("command" if "command" in body else "request")
-    logger.error("listener failed on a %s: %s", kind, type(error).__name__, exc_info=error)
-    if respond is not None and body.get("response_url"):
         try:
-            respond(
-                text=prompts.text("common.error"), response_type="ephemeral", replace_original=False
-            )
-        except Exception:  # noqa: BLE001 - the person already gets nothing better
-            logger.warning("could not tell the person about the failure")
+            if resent(req.body, context):
+                return BoltResponse(status=200, body="")
+            resume_if_back(req.body, context)
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            # The listener meets the same database and fails its one way (bot/failsafe.py),
+            # which answers Slack; a failing middleware would get Slack a 500.
+            self.deps.outages.database.failed("middleware", self.deps.clock(), why(error))
+        return next()

@@ -18,6 +18,7 @@ from bot.deps import Deps, utcnow
 from bot.export import add_export_parser, export_data
 from bot.inbox import Handoff
 from bot.logs import configure_logging, setup_logging
+from bot.outage import Outages
 from bot.pacer import POST_MESSAGE, Pacer, Rate, paced_client
 from bot.settings import Settings, SettingsError, load_settings
 from bot.tokens import client_factory, import_client
@@ -124,9 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             workspace=args.workspace,
             now=utcnow(),
         )
-    deps = Deps(
-        settings=settings, engine=engine, handoff=Handoff(engine) if command == "web" else None
-    )
+    outages = Outages()
+    handoff = Handoff(engine, outages.database) if command == "web" else None
+    deps = Deps(settings=settings, engine=engine, handoff=handoff, outages=outages)
     return run(deps, serve=command != "worker", work=command != "web")
 
 
@@ -200,6 +201,7 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
     (Ctrl-C or SIGTERM: then what the web process handed on is written before it exits)."""
     from bot.app import create_app
     from bot.jobs import build_scheduler
+    from bot.readiness import Readiness
     from bot.sender import Sender
     from bot.server import serve_http, serve_socket_mode, stop_on_sigterm
     from handlers import inbox_handlers
@@ -213,18 +215,20 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
         app = create_app(deps)
         client_for = client_factory(settings, deps.engine)  # OAuth: each workspace's token
         if work:
-            sender = Sender(deps.engine, client_for, deps.clock)
+            sender = Sender(deps.engine, client_for, deps.clock, outages=deps.outages)
             scheduler = build_scheduler(deps, sender, client_for, inbox_handlers())
             scheduler.start()
         else:
             logger.info("web: serving Slack only; `python -m bot worker` stores what it hands on")
+        ready = Readiness(deps.engine, deps.outages.database, deps.clock)
         if not serve:
             logger.info("worker: scheduled and handed-on work only")
             threading.Event().wait()
         elif settings.app_token:
+            ready.watch()  # no HTTP to ask: readiness is logged when it changes
             serve_socket_mode(app, settings.app_token)
         else:
-            serve_http(app, settings.port)
+            serve_http(app, settings.port, ready)
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (stop_on_sigterm): a normal stop
         return 0
     finally:

@@ -91,7 +91,10 @@ def submit(
     draft: Draft,
     now: datetime,
 ) -> Receipt:
-    """Store the concern with its final audience; raises NoAudience or a storage error."""
+    """Store the concern with its final audience; raises NoAudience or a storage error.
+
+    Everything the receipt says is read before the commit, and nothing after it can fail, so
+    a stored concern always shows its code and one that shows none was not stored."""
     resolved = audiences.resolve(
         session,
         workspace_id=workspace_id,
@@ -100,8 +103,12 @@ def submit(
         choice=draft.choice,
         now=now,
     )
+    described = audiences.describe(
+        session, workspace_id=workspace_id, config=config, audience=resolved.audience
+    )
     code = new_code()
     day = today(now)
+    digest_at = audiences.next_digest(described, day, now)
     session.add(
         Concern(
             workspace_id=workspace_id,
@@ -115,10 +122,6 @@ def submit(
         )
     )
     session.commit()
-    described = audiences.describe(
-        session, workspace_id=workspace_id, config=config, audience=resolved.audience
-    )
-    digest_at = audiences.next_digest(described, day, now)
     return Receipt(code, resolved.audience, resolved.rolled_up, described, digest_at)
 
 

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.outage import Outage, database_unavailable, why
 from storage.models import Inbox
 
 logger = logging.getLogger(__name__)
@@ -88,8 +89,9 @@ class Handoff:
     fails (it is down, or locked past its timeout), only the bad row when the database refuses
     one. `close` (at shutdown) writes what is waiting; a row put after it is written at once."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, outage: Outage | None = None) -> None:
         self._engine = engine
+        self._outage = outage  # when given, a failing database is its few lines (bot/outage.py)
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._closed = False
         self._unwritten = 0
@@ -159,9 +161,14 @@ class Handoff:
         try:
             with self._engine.begin() as connection:
                 connection.execute(_TABLE.insert(), [pending.values for pending in group])
+            if self._outage is not None:
+                self._outage.recovered(datetime.now(UTC))
             return
-        except sa.exc.OperationalError:  # the database failed: every row shares its fate
-            logger.exception("could not hand %d rows on to be stored", len(group))
+        except sa.exc.OperationalError as error:  # the database failed: every row shares its fate
+            if self._outage is not None:
+                self._outage.failed("inbox hand-off", datetime.now(UTC), why(error))
+            else:
+                logger.exception("could not hand %d rows on to be stored", len(group))
         except Exception:  # noqa: BLE001 - the database or its driver refused a row: keep going
             if len(group) > 1:  # one at a time, so that only the bad row is lost
                 for pending in group:
@@ -217,16 +224,17 @@ def handle(
         return False
     try:
         handler(engine, client, row, now)
-    except Exception:
-        level = logging.ERROR if row.attempts >= GIVE_UP else logging.WARNING
-        logger.log(
-            level,
-            "inbox row %s (%s), attempt %d, failed",
-            row_id,
-            row.kind,
-            row.attempts,
-            exc_info=True,
-        )
+    except Exception as error:
+        if not database_unavailable(error):  # else the job's outage lines say it (bot/jobs.py)
+            level = logging.ERROR if row.attempts >= GIVE_UP else logging.WARNING
+            logger.log(
+                level,
+                "inbox row %s (%s), attempt %d, failed",
+                row_id,
+                row.kind,
+                row.attempts,
+                exc_info=True,
+            )
         raise
     with engine.begin() as connection:
         connection.execute(_DONE, {"row_id": row_id})
@@ -256,6 +264,8 @@ def drain(
         assert row_id is not None
         try:
             handled += handle(engine, row_id, handlers, client_for(workspace_id), now)
-        except Exception:  # noqa: BLE001 - logged by handle; the row is retried after TAKE
+        except Exception as error:  # noqa: BLE001 - logged by handle; retried after TAKE
+            if database_unavailable(error):
+                raise  # the others would fail alike: the job's outage lines say so
             continue
     return handled

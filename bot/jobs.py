@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot import checkins, dedupe, inbox, retention
 from bot.deps import Deps
 from bot.org import load_config, plan_for
+from bot.outage import database_unavailable, why
 from bot.people import sync_people
 from bot.sender import HEARTBEAT, Sender
 from storage import queries
@@ -30,14 +31,26 @@ PLAN_CHUNK = 20
 INBOX_SECONDS = 1
 
 
-def safe(name: str, job: Callable[[], object]) -> Callable[[], None]:
-    """Run a job, logging its failure by name, so one failure never stops the others."""
+def safe(
+    name: str, job: Callable[[], object], deps: Deps, *, proves_database: bool = True
+) -> Callable[[], None]:
+    """Run a job, logging its failure by name, so one failure never stops the others. While
+    the database is away its failures are the outage's few lines, not a traceback a tick
+    (bot/outage.py); a run that ends well says the database is back, unless the job may end
+    well without asking it (`proves_database=False`)."""
+    outage = deps.outages.database
 
     def run() -> None:
         try:
             job()
-        except Exception:
-            logger.exception("job %s failed", name)
+        except Exception as error:
+            if database_unavailable(error):
+                outage.failed(f"job {name}", deps.clock(), why(error))
+            else:
+                logger.exception("job %s failed", name)
+            return
+        if proves_database:
+            outage.recovered(deps.clock())
 
     run.__name__ = name
     return run
@@ -80,7 +93,7 @@ def build_scheduler(
     )
     now = deps.clock()
     scheduler.add_job(
-        safe("outbox", lambda: sender.drain(limit=DRAIN_BATCHES)),
+        safe("outbox", lambda: sender.drain(limit=DRAIN_BATCHES), deps),
         "interval",
         id="outbox",
         seconds=deps.settings.tick_seconds,
@@ -88,7 +101,9 @@ def build_scheduler(
         replace_existing=True,
     )
     scheduler.add_job(
-        safe("inbox", lambda: inbox.drain(deps.engine, inbox_handlers, client_for, deps.clock)),
+        safe(
+            "inbox", lambda: inbox.drain(deps.engine, inbox_handlers, client_for, deps.clock), deps
+        ),
         "interval",
         id="inbox",
         seconds=INBOX_SECONDS,
@@ -96,7 +111,7 @@ def build_scheduler(
         replace_existing=True,
     )
     scheduler.add_job(
-        safe("leases", sender.renew),
+        safe("leases", sender.renew, deps, proves_database=False),  # idle, it asks nothing
         "interval",
         id="leases",
         seconds=HEARTBEAT.total_seconds(),
@@ -109,7 +124,7 @@ def build_scheduler(
     }
     for name, job in daily.items():
         scheduler.add_job(
-            safe(name, job),
+            safe(name, job, deps),
             "interval",
             id=name,
             hours=24,

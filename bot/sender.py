@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import threading
 import uuid
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import prompts
 from bot import checkins, digests, strategy
 from bot.compose import Message, Skip, compose
 from bot.org import load_config, plan_for
+from bot.outage import Outages, database_unavailable
 from storage import queries
 from storage.models import Delivery
 
@@ -46,10 +48,26 @@ PERMANENT = {
 LEASE = timedelta(seconds=30)
 HEARTBEAT = LEASE / 3
 CHANNEL_REFUSED = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
+# What Slack answers when its Web API, not the message, is at fault (besides HTTP 5xx and 429,
+# and no answer at all): the sender's outage lines count these (bot/outage.py).
+UNAVAILABLE = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+JITTER = 0.2  # a retry waits its backoff ± 20 %, so rows that failed together spread out
 
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
+def retry_delay(attempts: int, draw: float) -> timedelta:
+    """The wait before a retry: the backoff, spread by `draw` (uniform in [0, 1)) over ±
+    JITTER. The pacer still bounds how fast the retries go out once due."""
+    return backoff(attempts) * (1 + JITTER * (2 * draw - 1))
+
+
+def slack_unavailable(error: SlackApiError) -> bool:
+    """Whether Slack's Web API failed, rather than refusing this one message."""
+    status = getattr(error.response, "status_code", 200)
+    return status >= 500 or status == 429 or error.response.get("error") in UNAVAILABLE
 
 
 class Sender:
@@ -62,11 +80,15 @@ class Sender:
         clock: Callable[[], datetime],
         *,
         batch: int = 50,
+        outages: Outages | None = None,
+        draw: Callable[[], float] = random.random,
     ) -> None:
         self.engine = engine
         self.client_for = client_for
         self.clock = clock
         self.batch = batch
+        self.outages = outages or Outages()
+        self.draw = draw  # spreads retries (JITTER); tests pass their own
         self.claimer = uuid.uuid4().hex  # whose leases these are; one per sender
         self._working: set[int] = set()  # the claimed rows not handled yet: what renew extends
         self._lock = threading.Lock()
@@ -109,6 +131,8 @@ class Sender:
         try:
             self._handle(row, now)
         except Exception as error:
+            if database_unavailable(error):  # the job's outage lines say so; its lease lapses
+                raise
             logger.exception("delivery %s (%s) could not be handled", row.id, row.kind)
             self._failed(row, now, f"error: {type(error).__name__}")
 
@@ -160,7 +184,7 @@ class Sender:
         except SlackApiError as error:
             reason = str(error.response.get("error", "slack_error"))
             if not (outgoing.fallback and reason in CHANNEL_REFUSED):
-                self._failed(row, now, reason)
+                self._failed(row, now, reason, slack_down=slack_unavailable(error))
                 return
             logger.warning(
                 prompts.text(
@@ -173,8 +197,9 @@ class Sender:
                 self._failed(row, now, str(refused.response.get("error", "slack_error")))
                 return
         except OSError as error:
-            self._failed(row, now, f"connection: {type(error).__name__}")
+            self._failed(row, now, f"connection: {type(error).__name__}", slack_down=True)
             return
+        self.outages.slack.recovered(now, lambda: self._waiting(now))
         if outgoing.copies:  # each refusal is logged; the message itself went out
             with contextlib.suppress(SlackApiError):
                 self._send_to(client, outgoing.copies, outgoing.parts)
@@ -236,9 +261,17 @@ class Sender:
             raise refused
         return channel, ts
 
-    def _failed(self, row: Delivery, now: datetime, reason: str) -> None:
+    def _waiting(self, now: datetime) -> str:
+        with Session(self.engine) as session:
+            return f"; {queries.count_waiting(session=session, now=now)} deliveries wait"
+
+    def _failed(
+        self, row: Delivery, now: datetime, reason: str, *, slack_down: bool = False
+    ) -> None:
+        """Put the row back to wait its (spread) backoff, or fail it for good. While Slack's
+        Web API is failing, the outage's few lines stand for every row's."""
         assert row.id is not None
-        retry_at = now + backoff(row.attempts)
+        retry_at = now + retry_delay(row.attempts, self.draw())
         with Session(self.engine) as session:
             if reason in PERMANENT or retry_at >= row.expires_at:
                 logger.warning("delivery %s (%s) failed: %s", row.id, row.kind, reason)
@@ -247,7 +280,8 @@ class Sender:
                 )
                 self._after(session, row, now)
             else:
-                logger.info(
+                logger.log(
+                    logging.DEBUG if slack_down else logging.INFO,
                     "delivery %s (%s) will retry at %s: %s",
                     row.id,
                     row.kind,
@@ -261,6 +295,8 @@ class Sender:
                     error=reason,
                     retry_at=retry_at,
                 )
+        if slack_down:
+            self.outages.slack.failed("the sender", now, reason, lambda: self._waiting(now))
 
     def _after(self, session: Session, row: Delivery, now: datetime, *, sent: bool = False) -> None:
         """Follow-ups of a finished row: a nudge's reminder, and the next of its kind."""

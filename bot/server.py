@@ -99,8 +99,11 @@ def _events(
     return slack(environ, start)
 
 
-def wsgi_app(app: App) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
-    """`POST /slack/events` (and in OAuth mode the install pages) to Bolt, `GET /healthz` here."""
+def wsgi_app(
+    app: App, ready: Callable[[], bool] = lambda: True
+) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+    """`POST /slack/events` (and in OAuth mode the install pages) to Bolt; here `GET /healthz`
+    (alive) and `GET /readyz` (`ready()`: the database answers in a second, bot/readiness.py)."""
     slack = SlackRequestHandler(app, path=EVENTS)
     # The secret Bolt verifies with (settings.signing_secret, given in bot/app.py), so the
     # two checks cannot disagree; a private attribute, but App has no public one.
@@ -113,6 +116,10 @@ def wsgi_app(app: App) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
         if path == "/healthz":
             start("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
+        if path == "/readyz":
+            up = ready()
+            start("200 OK" if up else "503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"ready" if up else b"not ready: the database did not answer"]
         if path == EVENTS and method == "POST":
             return _events(slack, verify, environ, start)
         return slack(environ, start)  # OAuth's GET pages; anything else is Bolt's 404
@@ -146,14 +153,14 @@ def wsgi_app(app: App) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
     return application
 
 
-def serve_http(app: App, port: int) -> None:
+def serve_http(app: App, port: int, ready: Callable[[], bool] = lambda: True) -> None:
     """Block serving HTTP on `port` with waitress."""
     from waitress import serve
 
-    logger.info("serving HTTP on port %s (POST %s, GET /healthz)", port, EVENTS)
+    logger.info("serving HTTP on port %s (POST %s, GET /healthz, GET /readyz)", port, EVENTS)
     keep_startup_out_of_collections()
     serve(
-        wsgi_app(app),
+        wsgi_app(app, ready),
         host="0.0.0.0",
         port=port,
         threads=8,

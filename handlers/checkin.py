@@ -15,10 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 import prompts
-from bot import checkins, inbox
+from bot import checkins, failsafe, inbox
 from bot.checkins import Window
 from bot.deps import Deps
 from bot.org import Plan, plan_for
+from bot.outage import database_unavailable, why
 from bot.views import checkin as views
 from bot.views.kit import metadata, notice_modal, slack_date
 from handlers.home import publish_home
@@ -192,6 +193,9 @@ def submit_checkin(
     if errors:
         ack(response_action="errors", errors=errors)
         return
+    if deps.outages.database.down:  # it can't be stored now: the modal stays open, words and all
+        ack(**failsafe.submission_answer(view, kept=False))
+        return
     ack()  # the answer is valid: the modal closes now
     handed_on = {"period": label, "answer": views.answer_data(answer), "home": "home" in meta}
     row = {"workspace_id": context.team_id, "user_id": context.user_id, "kind": CHECKIN}
@@ -204,8 +208,11 @@ def submit_checkin(
         return
     try:
         row_id = inbox.put(deps.engine, **row, body=handed_on, now=now)
-    except SQLAlchemyError:
-        logger.exception("could not hand a check-in on to be stored")
+    except SQLAlchemyError as error:  # the person gets their words back by DM
+        if database_unavailable(error):
+            deps.outages.database.failed("listener submit_checkin", now, why(error))
+        else:
+            logger.exception("could not hand a check-in on to be stored")
         give_back()
         return
     with contextlib.suppress(Exception):  # logged by inbox.handle; its job retries the row

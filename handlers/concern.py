@@ -7,13 +7,11 @@ team and to count them under the in-memory keyed hash of bot/throttle.py.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 import prompts
@@ -32,7 +30,6 @@ from handlers import concern_answer
 from storage import queries
 from storage.models import Concern
 
-logger = logging.getLogger(__name__)
 LIMITS = "concern_limits"
 SET_UP = "concern_set_up"  # the workspaces this process saw set up lately
 SET_UP_AGAIN = 60.0  # seconds
@@ -134,7 +131,7 @@ def _send(context: BoltContext, draft: concerns.Draft, *, reviewed: str | None) 
                 return _update(views.compose_modal(draft, flagged=flagged))
         if not limits.concerns.allows(workspace_id, user_id, now):
             return _errors("text", _t("compose.limit", limit=CONCERNS_PER_DAY))
-        try:
+        try:  # a failing database is answered in the modal by bot/failsafe.py
             receipt = concerns.submit(
                 session,
                 workspace_id=workspace_id,
@@ -145,10 +142,6 @@ def _send(context: BoltContext, draft: concerns.Draft, *, reviewed: str | None) 
             )
         except audiences.NoAudience:
             return _errors("audience", _t("compose.no_leaders"))
-        except SQLAlchemyError as error:
-            # The type only: a message could carry SQL, and nothing may carry the text.
-            logger.error("a concern could not be stored (%s)", type(error).__name__)
-            return _errors("text", _t("compose.not_saved"))
     limits.concerns.record(workspace_id, user_id, now)
     return _update(views.receipt_modal(receipt))
 
@@ -239,11 +232,7 @@ def _follow_up(context: BoltContext, code: str, text: str) -> Response:
         concern = concerns.find(session, workspace_id=workspace_id, code=code)
         if concern is None or config is None or concern.status == concerns.WITHDRAWN:
             return _update(views.lookup_modal(_t("lookup.no_match")))
-        try:
-            concerns.add_followup(session, concern=concern, text=text, now=now)
-        except SQLAlchemyError as error:
-            logger.error("a follow-up could not be stored (%s)", type(error).__name__)
-            return _errors("followup", _t("thread.not_saved"))
+        concerns.add_followup(session, concern=concern, text=text, now=now)
         limits.followups.record(workspace_id, user_id, now)
         described = audiences.describe(
             session,

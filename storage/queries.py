@@ -395,3 +395,12 @@ def record_part(
         .values(parts_sent=parts_sent, posted_channel=channel, ts=ts)
     )
     session.commit()
+
+
+def count_waiting(*, session: Session, now: datetime) -> int:
+    """Messages not sent yet that are due, or wait to be retried after a failure, in every
+    workspace: the figure the sender's outage lines give (rarely, so never on a hot path)."""
+    waiting = sa.or_(col(Delivery.due_at) <= now, col(Delivery.last_error).is_not(None))
+    unsent = col(Delivery.status).in_(("pending", "sending"))
+    query = select(sa.func.count()).where(unsent, waiting)
+    return int(session.exec(query).one())

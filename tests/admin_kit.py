@@ -46,6 +46,7 @@ def filled(view: dict[str, Any]) -> dict[str, Any]:
         "number_input": lambda e: {"value": e.get("initial_value")},
         "users_select": lambda e: {"selected_user": e.get("initial_user")},
         "multi_users_select": lambda e: {"selected_users": e.get("initial_users", [])},
+        "multi_static_select": lambda e: {"selected_options": e.get("initial_options", [])},
         "conversations_select": lambda e: {"selected_conversation": e.get("initial_conversation")},
     }
     values = {}

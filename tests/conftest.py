@@ -59,6 +59,40 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+class DatabaseOutage:
+    """The database failing on demand, as an unreachable one does: every statement on the
+    engine raises the driver's own OperationalError (SQLite's or psycopg's), which SQLAlchemy
+    wraps as it would a real one, until `end()`. `start(after=n)` lets n statements through
+    first, to fail in the middle of a piece of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.active = False
+        self.after = 0
+        sa.event.listen(engine, "before_cursor_execute", self._execute)
+
+    def start(self, *, after: int = 0) -> None:
+        self.active, self.after = True, after
+
+    def end(self) -> None:
+        self.active = False
+
+    def _execute(self, *_: Any) -> None:
+        if not self.active:
+            return
+        if self.after > 0:
+            self.after -= 1
+            return
+        raise self.engine.dialect.loaded_dbapi.OperationalError(
+            "connection to server failed: Connection refused (a test's outage)"
+        )
+
+
+@pytest.fixture
+def outage(engine: Engine) -> DatabaseOutage:
+    return DatabaseOutage(engine)
+
+
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine) as session:

@@ -32,6 +32,7 @@ PEOPLE = [
 THURSDAY = "2026-11-26T12:00:00+00:00"
 NUDGE_W48 = "2026-11-27T13:00:00+00:00"  # Fri 14:00 Berlin
 CLOSE_W48 = "2026-11-30T09:00:00+00:00"  # Mon 10:00 Berlin
+MIDDLE = lambda: 0.5  # noqa: E731 - the middle of the retries' jitter: the plain backoff
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def pacer(time) -> Pacer:
 @pytest.fixture
 def paced_sender(engine, clock, settings, pacer) -> Sender:
     client = sender_client(settings, pacer)
-    return Sender(engine, lambda _workspace: client, clock)
+    return Sender(engine, lambda _workspace: client, clock, draw=MIDDLE)
 
 
 def nudge(engine, user: str) -> Delivery:
@@ -167,7 +168,7 @@ def test_connection_errors_are_retried_then_the_message_waits_with_backoff(
         pacer,
     )
     clock.set(NUDGE_W48)
-    Sender(engine, lambda _workspace: dead, clock).drain()
+    Sender(engine, lambda _workspace: dead, clock, draw=MIDDLE).drain()
     row = nudge(engine, "U1")
     assert (row.status, row.last_error) == ("pending", "connection: URLError")
     assert row.due_at == clock() + timedelta(minutes=1)

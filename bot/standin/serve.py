@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
@@ -27,9 +28,9 @@ class InlineExecutor(Executor):
 class LoopbackServer:
     """The app behind waitress on 127.0.0.1 and a free port, until `stop()`."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, ready: Callable[[], bool] = lambda: True) -> None:
         self._server = create_server(
-            wsgi_app(app), host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.05
+            wsgi_app(app, ready), host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.05
         )
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
