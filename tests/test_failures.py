@@ -33,6 +33,7 @@ from bot.views import admin_schedule, yourdata
 from bot.views import checkin as checkin_views
 from bot.views import concern as concern_views
 from bot.views import concern_answer as answer_views
+from bot.views import home as home_views
 from bot.views.digest import REPLY_MODAL, reply_modal
 from handlers import checkin as checkin_handlers
 from storage.models import Checkin, Concern
@@ -297,7 +298,12 @@ CASES = [
     ),
     Case("action", "home_see_all", home_button("home_see_all", "objectives"), "notice"),
     Case("action", "strategy_open", button("strategy_open", ""), "ephemeral"),
-    Case("action", "admin_open", home_button("admin_open", "objectives", "UMGR"), "notice"),
+    Case(
+        "action",
+        home_views.ADMIN.pattern,
+        home_button("admin_open_objectives", "objectives", "UMGR"),
+        "notice",
+    ),
     *(
         Case(
             "action",
