@@ -26,6 +26,9 @@ def test_the_demo_plays_a_week_and_prints_each_digest_leaving_no_files(tmp_path)
     assert "Participation:* 5 of 6 checked in" in out
     assert "Your check-in for 2026-W49 is still open" in out  # a reminder went out
     assert "Cem skips this week" in out and "reflects on eu-launch" in out
+    # Ana reflects on Tuesday before her own invitation is due: none comes in that cycle
+    assert "Ana Alves reflects on eu-launch" in out
+    assert "leadbot → Ana Alves: Time for a short strategy reflection" not in out
     assert "Our planning meetings run long" in out  # the concern reached its digest
     assert "ends with a written decision" in out  # and its reply reached the writer
     assert list(work.iterdir()) == [] and list(tmp_path.iterdir()) == [work]
