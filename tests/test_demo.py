@@ -9,6 +9,7 @@ import sys
 
 def test_the_demo_plays_a_week_and_prints_each_digest_leaving_no_files(tmp_path):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TMPDIR": str(tmp_path)}
+    env["SLACK_BOT_TOKEN"] = "xoxb-from-dotenv"  # a .env where it runs: the demo ignores it
     work = tmp_path / "work"
     work.mkdir()
     result = subprocess.run(
@@ -20,6 +21,7 @@ def test_the_demo_plays_a_week_and_prints_each_digest_leaving_no_files(tmp_path)
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr  # it logs warnings and above
     out = result.stdout
     assert "YOUR WEEK IN LEADERSHIP — 2026-W49" in out  # the manager's digest, as text
     assert "LEADERSHIP DIGEST — 2026-W49" in out
