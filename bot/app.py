@@ -22,23 +22,41 @@ from handlers.lifecycle import resume_if_back
 logger = logging.getLogger(__name__)
 
 
+LISTENER_TIMEOUT = 10  # seconds
+
+
 def web_client(token: str | None, base_url: str) -> WebClient:
     """A listener's client: no retry on 429, since a trigger_id lives only three seconds."""
-    return WebClient(token=token, base_url=base_url, timeout=10)
+    return listener_client(WebClient(token=token), base_url)
+
+
+def listener_client(client: WebClient, base_url: str) -> WebClient:
+    """Point `client` at SLACK_API_URL with a listener's timeout. Its retries stay slack_sdk's
+    default (a dropped connection only): never a 429, since a trigger_id lives three seconds."""
+    client.base_url = base_url
+    client.timeout = LISTENER_TIMEOUT
+    return client
 
 
 def create_app(deps: Deps, *, listener_executor: Executor | None = None) -> App:
     """Build the Bolt app with every listener registered."""
     settings = deps.settings
+    # Bolt is given the token, never a client: given no token it reads SLACK_BOT_TOKEN from the
+    # environment itself (where .env puts it), and warns at every start that it goes unused
+    # beside a client. In OAuth mode there is no token (bot/cli.py keeps SLACK_BOT_TOKEN out of
+    # the environment, as Bolt would warn it is ignored). Bolt builds its client from the token,
+    # pointed at SLACK_API_URL below; each request's client is a copy of it with that token or,
+    # in OAuth mode, the workspace's installed one.
     app = App(
         signing_secret=settings.signing_secret or "",
-        client=web_client(settings.bot_token or None, settings.slack_api_url),
+        token=None if settings.oauth else settings.bot_token or None,
         oauth_settings=oauth_settings(deps),  # many workspaces when SLACK_CLIENT_ID is set
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=False,
         listener_executor=listener_executor or ContextExecutor(),  # keeps the request id
         logger=logging.getLogger("slack_bolt.App"),
     )
+    listener_client(app.client, settings.slack_api_url)
 
     app.error(failsafe.error_handler(deps))  # what fails before a listener runs
     kept = handlers.register_all(app, deps.clock)

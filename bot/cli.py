@@ -73,6 +73,15 @@ def sender_client(settings: Settings, pacer: Pacer | None = None) -> WebClient:
     )
 
 
+def leave_bolt_no_token(settings: Settings) -> None:
+    """In OAuth mode SLACK_BOT_TOKEN is not used (each workspace's token comes from its install)
+    and .env leaves it empty; it is taken out of the environment, before any thread starts,
+    because Bolt reads it there on its own and, even empty, warns at every start that it is
+    ignored (bot/app.py gives Bolt the token in single-workspace mode)."""
+    if settings.oauth and os.environ.pop("SLACK_BOT_TOKEN", None):
+        logger.info("SLACK_BOT_TOKEN is not used in OAuth mode: tokens come from installations")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     command = args.command or "run"
@@ -103,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return 2
     configure_logging(settings)
+    leave_bolt_no_token(settings)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     if command == "db":

@@ -87,8 +87,9 @@ def _reflection_message(
     if not objectives:
         raise Skip("no objectives to reflect on")
     last = strategy.latest(session, row.workspace_id, row.subject)
-    if last is not None and last.created_at >= row.created_at:
-        raise Skip("already reflected since this was planned")
+    reason = strategy.moot(plan, row, last.created_at if last else None, now)
+    if reason is not None:
+        raise Skip(reason)
     text, blocks = reflection_message(objectives, note=row.note)
     return Message(text, blocks)
 

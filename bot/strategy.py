@@ -45,23 +45,40 @@ def strategy_times(plan: Plan, after: datetime, *, any_week: bool) -> datetime:
     raise AssertionError("a strategy day always follows")
 
 
-def _row(plan: Plan, kind: str, due: datetime, note: str | None = None) -> Delivery:
-    """A reflection DM, labelled by the person's local week and valid for a week."""
+def cycle_of(plan: Plan, when: datetime) -> int:
+    """The strategy cycle `when` falls in: the `every_weeks` ISO weeks, in the person's zone,
+    that start with a strategy week. A cycle's invitation goes on its first week's strategy day;
+    one reflection anywhere in the cycle answers it."""
+    every = plan.config.schedule.strategy.every_weeks
+    return week_index(when.astimezone(plan.zone).date()) // every
+
+
+def moot(plan: Plan, row: Delivery, reflected_at: datetime | None, now: datetime) -> str | None:
+    """Why a reflection invitation is no longer wanted, or None. A cycle's invitation is moot
+    once the person has reflected in the current cycle, whenever the row was planned; a re-ask
+    asks again on purpose, so it is moot only once they have reflected since the change (its
+    row is planned at the change)."""
+    if reflected_at is None:
+        return None
+    if row.kind == REASK:
+        return "already reflected since the change" if reflected_at >= row.created_at else None
+    if cycle_of(plan, reflected_at) == cycle_of(plan, now):
+        return "already reflected in this cycle"
+    return None
+
+
+def _row(plan: Plan, kind: str, due: datetime, now: datetime, note: str | None = None) -> Delivery:
+    """A reflection DM, labelled by the person's local week and valid for a week; it records
+    when it was planned by the app's clock (`moot` compares a re-ask's with a reflection's)."""
     label = period_label(due.astimezone(plan.zone).date())
-    return plan.dm(kind, label, due, due + VALID_FOR, note)
+    row = plan.dm(kind, label, due, due + VALID_FOR, note)
+    row.created_at = now
+    return row
 
 
 def plan_reflection(session: Session, plan: Plan, now: datetime) -> int:
-    """Make sure the person's next reflection nudge is in the outbox (idempotent)."""
-    asked = session.exec(
-        select(Delivery.id).where(
-            Delivery.workspace_id == plan.person.workspace_id,
-            Delivery.subject == plan.person.user_id,
-            Delivery.kind == STRATEGY,
-        )
-    ).first()
-    reflected = latest(session, plan.person.workspace_id, plan.person.user_id) is not None
-    due = strategy_times(plan, now, any_week=asked is None and not reflected)
+    """Make sure the person's next reflection nudge is in the outbox (idempotent): on the next
+    strategy day of a cycle they have not reflected in."""
     pending = session.exec(
         select(Delivery.id).where(
             Delivery.workspace_id == plan.person.workspace_id,
@@ -72,7 +89,18 @@ def plan_reflection(session: Session, plan: Plan, now: datetime) -> int:
     ).first()
     if pending is not None:
         return 0
-    return queries.insert_deliveries(session=session, rows=[_row(plan, STRATEGY, due)])
+    asked = session.exec(
+        select(Delivery.id).where(
+            Delivery.workspace_id == plan.person.workspace_id,
+            Delivery.subject == plan.person.user_id,
+            Delivery.kind == STRATEGY,
+        )
+    ).first()
+    last = latest(session, plan.person.workspace_id, plan.person.user_id)
+    due = strategy_times(plan, now, any_week=asked is None and last is None)
+    if last is not None and cycle_of(plan, due) == cycle_of(plan, last.created_at):
+        due = strategy_times(plan, due, any_week=False)  # the next cycle's strategy day
+    return queries.insert_deliveries(session=session, rows=[_row(plan, STRATEGY, due, now)])
 
 
 def next_working_morning(now: datetime, zone: ZoneInfo, hours: WorkingHours) -> datetime:
@@ -117,7 +145,7 @@ def reask(
             continue
         due = next_working_morning(now, plan.zone, plan.config.working_hours)
         note = cut(describe_changes(changes), 500)  # the column's size, with a visible …
-        rows.append(_row(plan, REASK, due, note=note))
+        rows.append(_row(plan, REASK, due, now, note=note))
     return queries.insert_deliveries(session=session, rows=rows)
 
 
@@ -170,7 +198,8 @@ def record(
     phrasing: int,
     now: datetime,
 ) -> Reflection:
-    """Store a reflection; it stops any reflection nudge still pending for the person."""
+    """Store a reflection. It answers any re-ask still pending and this cycle's invitation, if
+    not sent yet; the next invitation is then planned in the next cycle."""
     row = Reflection(
         workspace_id=plan.person.workspace_id,
         user_id=plan.person.user_id,
@@ -189,6 +218,29 @@ def record(
         subjects=[plan.person.user_id],
         kinds=[REASK],
     )
+    _cancel_this_cycle(session, plan, now)
+    plan_reflection(session, plan, now)
     session.commit()
     session.refresh(row)
     return row
+
+
+def _cancel_this_cycle(session: Session, plan: Plan, now: datetime) -> None:
+    """Cancel the pending invitation due in the current cycle (one planned for a later cycle
+    stays); by its period, so a row the sender has claimed meanwhile is left to it."""
+    pending = session.exec(
+        select(Delivery.period, Delivery.due_at).where(
+            Delivery.workspace_id == plan.person.workspace_id,
+            Delivery.subject == plan.person.user_id,
+            Delivery.kind == STRATEGY,
+            Delivery.status == "pending",
+        )
+    )
+    for period in [period for period, due in pending if cycle_of(plan, due) <= cycle_of(plan, now)]:
+        queries.cancel_pending(
+            session=session,
+            workspace_id=plan.person.workspace_id,
+            subjects=[plan.person.user_id],
+            kinds=[STRATEGY],
+            period=period,
+        )

@@ -9,6 +9,7 @@ import sys
 
 def test_the_demo_plays_a_week_and_prints_each_digest_leaving_no_files(tmp_path):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TMPDIR": str(tmp_path)}
+    env["SLACK_BOT_TOKEN"] = "xoxb-from-dotenv"  # a .env where it runs: the demo ignores it
     work = tmp_path / "work"
     work.mkdir()
     result = subprocess.run(
@@ -20,12 +21,16 @@ def test_the_demo_plays_a_week_and_prints_each_digest_leaving_no_files(tmp_path)
         timeout=120,
     )
     assert result.returncode == 0, result.stderr + result.stdout[-3000:]  # refusals on stdout
+    assert "WARNING" not in result.stderr, result.stderr  # it logs warnings and above
     out = result.stdout
     assert "YOUR WEEK IN LEADERSHIP — 2026-W49" in out  # the manager's digest, as text
     assert "LEADERSHIP DIGEST — 2026-W49" in out
     assert "Participation:* 5 of 6 checked in" in out
     assert "Your check-in for 2026-W49 is still open" in out  # a reminder went out
     assert "Cem skips this week" in out and "reflects on eu-launch" in out
+    # Ana reflects on Tuesday before her own invitation is due: none comes in that cycle
+    assert "Ana Alves reflects on eu-launch" in out
+    assert "leadbot → Ana Alves: Time for a short strategy reflection" not in out
     assert "Our planning meetings run long" in out  # the concern reached its digest
     assert "ends with a written decision" in out  # and its reply reached the writer
     assert list(work.iterdir()) == [] and list(tmp_path.iterdir()) == [work]
