@@ -88,7 +88,7 @@ def test_a_normal_start_logs_no_warning(env, database_url, kept, monkeypatch):
     stderr = io.StringIO()  # where leadbot's own log handler writes
     monkeypatch.setattr(logs.sys, "stderr", stderr)
     served: list[App] = []
-    monkeypatch.setattr(bot.server, "serve_http", lambda app, _port: served.append(app))
+    monkeypatch.setattr(bot.server, "serve_http", lambda app, *_: served.append(app))
     monkeypatch.setattr(bot.server, "serve_socket_mode", lambda app, _token: served.append(app))
     for name, value in {**env, "DATABASE_URL": database_url, "SLACK_API_URL": API_URL}.items():
         monkeypatch.setenv(name, value)
