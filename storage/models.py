@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -12,6 +13,15 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_ref() -> str:
+    """An unguessable reference (128 random bits) for a row that Slack payloads point at.
+
+    Button values, block ids and private_metadata carry this, never a row id: ids are
+    sequential, so they can be guessed and they tell the order (and time) things were written.
+    """
+    return secrets.token_urlsafe(16)
 
 
 class UTCDateTime(TypeDecorator):
@@ -134,6 +144,7 @@ class Checkin(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(default_factory=new_ref, max_length=32, unique=True, index=True)
     workspace_id: str = Field(index=True, max_length=32)
     user_id: str = Field(max_length=32)
     period: str = Field(max_length=10, index=True)
@@ -201,8 +212,11 @@ class Reflection(SQLModel, table=True):
     """A person's own words on how their role moves the strategy (one per answer)."""
 
     id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(default_factory=new_ref, max_length=32, unique=True, index=True)
     workspace_id: str = Field(index=True, max_length=32)
     user_id: str = Field(max_length=32, index=True)
+    team_key: str | None = Field(default=None, max_length=64)  # their check-in team, then
+    manager_id: str | None = Field(default=None, max_length=32)  # who it was said to, then
     objective_keys: list = _json(list)
     other: str | None = None  # "none of these / something else", in their words
     how: str | None = None
@@ -220,6 +234,7 @@ class Concern(SQLModel, table=True):
     """
 
     id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(default_factory=new_ref, max_length=32, unique=True, index=True)
     workspace_id: str = Field(index=True, max_length=32)
     topic: str = Field(max_length=16)  # goals | work | culture | other
     text: str
@@ -231,6 +246,10 @@ class Concern(SQLModel, table=True):
     reason: str | None = None  # why it is not changing
     created_on: date = Field(sa_type=sa.Date, nullable=False)
     delivered_on: date | None = Field(default=None, sa_type=sa.Date, nullable=True)
+    # who could have written it, as the group stood when it was written (never the writer)
+    group_members: list = _json(list)
+    # who it was delivered to: the only people who may read, answer or set its status
+    delivered_to: list = _json(list)
 
 
 class ConcernNote(SQLModel, table=True):
@@ -241,6 +260,7 @@ class ConcernNote(SQLModel, table=True):
     """
 
     id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(default_factory=new_ref, max_length=32, unique=True, index=True)
     workspace_id: str = Field(index=True, max_length=32)
     concern_id: int = Field(foreign_key="concern.id", index=True)
     kind: str = Field(max_length=16)  # reply | status | followup
@@ -249,6 +269,40 @@ class ConcernNote(SQLModel, table=True):
     user_id: str | None = Field(default=None, max_length=32)
     created_on: date = Field(sa_type=sa.Date, nullable=False)
     delivered_on: date | None = Field(default=None, sa_type=sa.Date, nullable=True)
+
+
+class TeamEnergy(SQLModel, table=True):
+    """A team's energy for a period as a digest showed it: a team figure, kept as shown.
+
+    Written the first time a digest shows the week, so forgetting a person later does not
+    change a past week's figure (comparing two digests can't single anyone out).
+    """
+
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "team_key", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    team_key: str = Field(max_length=64)
+    period: str = Field(max_length=10)
+    counts: list = _json(list)  # answers per energy level, 1 to 5
+    created_at: datetime = _created()
+
+
+class AccessChange(SQLModel, table=True):
+    """A change to who reads: a leader, an admin, a team's manager, the leadership channel.
+
+    Announced to every leader and admin; App Home's admin section lists the latest.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    actor_id: str | None = Field(default=None, max_length=32)  # None: the CLI's org file import
+    source: str = Field(max_length=16)  # home | orgfile
+    what: str = Field(max_length=32)  # leader | admin | manager | leadership_channel
+    subject: str | None = Field(default=None, max_length=64)  # the team key, for a manager
+    before: str | None = Field(default=None, max_length=64)
+    after: str | None = Field(default=None, max_length=64)
+    at: datetime = _created()
 
 
 class SeenEvent(SQLModel, table=True):
