@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.config import OrgConfig
+from bot.org import checkin_team
 from bot.schedule import shift_label
 from storage import queries
 from storage.models import Checkin, Reflection
@@ -23,7 +25,7 @@ class Quote:
     user_id: str
     name: str
     text: str
-    ref: str = ""  # "checkin id:field", for Reply privately
+    ref: str = ""  # "<check-in ref>:<field>", for Reply privately (never a row id)
     with_whom: str = ""  # lead others: the names of who helped, or was helped
 
 
@@ -75,16 +77,16 @@ def counts_for(row: Checkin, period: str) -> bool:
 
 
 def counted_checkins(
-    session: Session, workspace_id: str, user_ids: list[str], period: str
+    session: Session, workspace_id: str, team_key: str, reader: str, period: str
 ) -> list[Checkin]:
-    """The check-ins the digest of `period` counts (see counts_for)."""
-    if not user_ids:
-        return []
+    """The check-ins the digest of `period` counts (see counts_for) that were written to
+    `team_key` and its manager `reader` then: who reads a check-in is fixed when it is written."""
     rows = session.exec(
         select(Checkin)
         .where(
             Checkin.workspace_id == workspace_id,
-            col(Checkin.user_id).in_(user_ids),
+            Checkin.team_key == team_key,
+            Checkin.manager_id == reader,
             col(Checkin.period).in_([shift_label(period, -1), period]),
         )
         .order_by(col(Checkin.id))
@@ -95,15 +97,47 @@ def counted_checkins(
 def latest_reflections(
     session: Session, workspace_id: str, user_ids: list[str]
 ) -> dict[str, Reflection]:
-    """Each person's most recent reflection."""
+    """Each person's most recent reflection, whoever it was said to (for counts only)."""
     if not user_ids:
         return {}
     rows = session.exec(
         select(Reflection)
         .where(Reflection.workspace_id == workspace_id, col(Reflection.user_id).in_(user_ids))
-        .order_by(col(Reflection.id))
+        .order_by(col(Reflection.created_at), col(Reflection.id))
     )
     return {row.user_id: row for row in rows}
+
+
+def reflections_read_by(
+    session: Session, workspace_id: str, team_key: str, reader: str, user_ids: list[str]
+) -> dict[str, Reflection]:
+    """Each person's most recent reflection said to `team_key` and its manager `reader`.
+
+    A reflection written before teams and managers were recorded on it (team_key None) is
+    read through the person's check-in team of today, by that team's manager only.
+    """
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(Reflection)
+        .where(
+            Reflection.workspace_id == workspace_id,
+            col(Reflection.user_id).in_(user_ids),
+            sa.or_(
+                sa.and_(Reflection.team_key == team_key, Reflection.manager_id == reader),
+                col(Reflection.team_key).is_(None),
+            ),
+        )
+        .order_by(col(Reflection.created_at), col(Reflection.id))
+    )
+    found: dict[str, Reflection] = {}
+    for row in rows:
+        if row.team_key is None:
+            home = checkin_team(session, workspace_id, row.user_id)
+            if home is None or home.key != team_key or home.manager_id != reader:
+                continue
+        found[row.user_id] = row
+    return found
 
 
 def alignment_map(
@@ -127,12 +161,22 @@ def alignment_map(
 
 
 def team_week(
-    session: Session, config: OrgConfig, workspace_id: str, team_key: str, period: str
+    session: Session,
+    config: OrgConfig,
+    workspace_id: str,
+    team_key: str,
+    period: str,
+    reader: str | None = None,
 ) -> TeamWeek:
-    """Everything the team said that the period's digest counts."""
+    """Everything the team said to `reader` (by default its manager of today) that the
+    period's digest counts. Words reach a reader only through the team and manager recorded
+    on them: a member of two teams writes to one, and a new manager reads from their first
+    period; the previous manager's weeks stay with them."""
     team = queries.get_team(session=session, workspace_id=workspace_id, key=team_key)
     members = queries.member_ids(session=session, workspace_id=workspace_id, team_key=team_key)
-    rows = counted_checkins(session, workspace_id, members, period)
+    if reader is None:
+        reader = team.manager_id if team is not None else ""
+    rows = counted_checkins(session, workspace_id, team_key, reader, period)
     named = {*members, *(user for row in rows for user in row.helped_users)}
     names = queries.people_named(session=session, workspace_id=workspace_id, user_ids=named)
     week = TeamWeek(team_key, team.name if team else team_key, period, members, names)
@@ -149,10 +193,10 @@ def team_week(
         ):
             text = getattr(row, field_name)
             if text:
-                bucket.append(Quote(row.user_id, name, text, f"{row.id}:{field_name}"))
+                bucket.append(Quote(row.user_id, name, text, f"{row.ref}:{field_name}"))
         if row.helped_users or row.helped_text:
             others = ", ".join(names.get(u, u) for u in row.helped_users)
             week.helped.append(Quote(row.user_id, name, row.helped_text or "", with_whom=others))
-    reflections = latest_reflections(session, workspace_id, members)
+    reflections = reflections_read_by(session, workspace_id, team_key, reader, members)
     week.alignment, week.unconnected = alignment_map(config, reflections, names)
     return week

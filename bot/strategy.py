@@ -203,6 +203,8 @@ def record(
     row = Reflection(
         workspace_id=plan.person.workspace_id,
         user_id=plan.person.user_id,
+        team_key=plan.team.key,  # who it is said to is fixed now (see digest.reflections_read_by)
+        manager_id=plan.manager_id,
         objective_keys=objective_keys,
         other=other,
         how=how,

@@ -27,15 +27,16 @@ def register(app: App) -> None:
 def _answerable(
     session: Session, workspace_id: str, user_id: str, ref: str
 ) -> tuple[Checkin, str] | None:
-    """The check-in and field behind a digest quote, if `user_id` manages its team."""
-    checkin_id, _, field = ref.partition(":")
-    if not checkin_id.isdigit() or field not in FIELDS:
+    """The check-in and field behind a digest quote, if it was written to `user_id`.
+
+    The value carries the check-in's random ref, never its id; and the reader is the manager
+    recorded on the check-in when it was written, not whoever manages the team today.
+    """
+    checkin_ref, _, field = ref.partition(":")
+    if not checkin_ref or field not in FIELDS:
         return None
-    row = session.get(Checkin, int(checkin_id))
-    if row is None or row.workspace_id != workspace_id or not getattr(row, field):
-        return None
-    team = queries.get_team(session=session, workspace_id=workspace_id, key=row.team_key)
-    if team is None or team.manager_id != user_id:
+    row = queries.checkin_by_ref(session=session, workspace_id=workspace_id, ref=checkin_ref)
+    if row is None or row.manager_id != user_id or not getattr(row, field):
         return None
     return row, field
 

@@ -182,6 +182,13 @@ def get_checkin(
     return session.exec(_CHECKIN, params=params).first()
 
 
+def checkin_by_ref(*, session: Session, workspace_id: str, ref: str) -> Checkin | None:
+    """The check-in a Slack payload points at by its ref, in this workspace only."""
+    return session.exec(
+        select(Checkin).where(Checkin.workspace_id == workspace_id, Checkin.ref == ref)
+    ).first()
+
+
 # --- the outbox --------------------------------------------------------------------
 
 

@@ -75,6 +75,7 @@ def answer(session, user_id, period, **fields):
             user_id=user_id,
             period=period,
             team_key="platform",
+            manager_id=fields.pop("manager_id", "UMGR"),
             status=fields.pop("status", "answered"),
             **fields,
         )
@@ -235,6 +236,7 @@ def test_a_long_digest_is_split_within_50_blocks_in_a_stable_order_and_nothing_i
                     user_id=member,
                     period=WEEK,
                     team_key="big",
+                    manager_id="UMGR",
                     status="answered",
                     moved=f"win {index} " + "w" * 250,
                     blocked=f"block {index}",

@@ -57,6 +57,7 @@ def checked_in(engine, user_id="U1", text="Shipped it"):
                 user_id=user_id,
                 period="2026-W48",
                 team_key="platform",
+                manager_id="UMGR",
                 status="answered",
                 moved=text,
                 energy=4,

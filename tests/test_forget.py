@@ -32,6 +32,7 @@ def answer(workspace_id: str, user_id: str, helped: list[str]) -> Checkin:
         user_id=user_id,
         period="2026-W48",
         team_key="platform",
+        manager_id="UMGR",
         status="answered",
         moved=f"{user_id} shipped it",
         energy=4,
