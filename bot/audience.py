@@ -8,6 +8,7 @@ in a digest whose UTC day is at least two days after the concern's stored day.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -49,6 +50,7 @@ LEADERSHIP = Audience(LEADERSHIP_KIND)
 class Resolved:
     audience: Audience
     rolled_up: bool  # it goes higher than the writer picked
+    group: frozenset[str] = frozenset()  # who could have written it (empty for leadership)
 
 
 class NoAudience(Exception):
@@ -93,9 +95,39 @@ class OrgShape:
         """How many active people a concern to this team's manager hides its writer among:
         everyone in the team and its sub-teams (their managers included), not the manager.
         Counting stops once it reaches `enough`."""
+        return len(self.group(key, enough))
+
+    def could_write(self, key: str) -> set[str]:
+        """The whole group of `key` (see group_size): who could have written a concern its
+        manager hears. Three statements however big the org: the teams, the members of the
+        team and its sub-teams, and which of them are active."""
         root = self.team(key)
         if root is None:
-            return 0
+            return set()
+        children: dict[str | None, list[Team]] = {}
+        for team in queries.teams(session=self.session, workspace_id=self.workspace_id):
+            children.setdefault(team.parent_key, []).append(team)
+        keys, managers, queue = {key}, set(), [key]
+        while queue:
+            for child in children.get(queue.pop(), []):
+                if child.key not in keys:
+                    keys.add(child.key)
+                    managers.add(child.manager_id)
+                    queue.append(child.key)
+        candidates = queries.members_of(
+            session=self.session, workspace_id=self.workspace_id, team_keys=keys
+        )
+        return queries.active_ids(
+            session=self.session,
+            workspace_id=self.workspace_id,
+            user_ids=(candidates | managers) - {root.manager_id},
+        )
+
+    def group(self, key: str, enough: int | None = None) -> set[str]:
+        """The first `enough` people of the group of `key`, walking down the tree."""
+        root = self.team(key)
+        if root is None:
+            return set()
         found: set[str] = set()
         queue, seen = [key], {key}
         while queue and (enough is None or len(found) < enough):
@@ -119,7 +151,7 @@ class OrgShape:
                 if child.key not in seen:
                     seen.add(child.key)
                     queue.append(child.key)
-        return len(found)
+        return found
 
 
 def resolve(
@@ -140,27 +172,69 @@ def resolve(
         key = own.key
     elif own is not None and choice == "skip":
         key = shape.parent(own.key)
-    start, seen = key, set()
-    while key is not None and key not in seen:
-        seen.add(key)
-        team = shape.team(key)
-        manager = team.manager_id if team is not None else user_id
-        present = manager != user_id and can_be_nudged(shape.person(manager), now)
-        if present and shape.group_size(key, enough) >= enough:
-            return Resolved(Audience.team(key), rolled_up=key != start)
-        key = shape.parent(key)
+    found = _first_audience(shape, key, lambda other: other == user_id, enough, now)
+    if found is not None:
+        return Resolved(Audience.team(found), found != key, frozenset(shape.could_write(found)))
     if not any(is_active(shape.person(leader)) for leader in config.leaders):
         raise NoAudience()
     return Resolved(LEADERSHIP, rolled_up=choice != "leadership")
 
 
-def members(
-    session: Session, *, workspace_id: str, config: OrgConfig, audience: Audience
-) -> set[str]:
-    """Who may read, answer and set the status of a concern to `audience` (the leaders, for a
-    team that has since been removed: its concerns go to the leadership digest)."""
-    team = None if audience.is_leadership else _team(session, workspace_id, audience)
-    return {team.manager_id} if team is not None else set(config.leaders)
+def _first_audience(
+    shape: OrgShape,
+    key: str | None,
+    could_write: Callable[[str], bool],
+    enough: int,
+    now: datetime,
+) -> str | None:
+    """From team `key` up: the first team whose manager is present, is not among those who
+    could have written the concern, and hears it among at least `enough` people."""
+    seen: set[str] = set()
+    while key is not None and key not in seen:
+        seen.add(key)
+        team = shape.team(key)
+        manager = team.manager_id if team is not None else None
+        present = (
+            manager is not None
+            and not could_write(manager)
+            and can_be_nudged(shape.person(manager), now)
+        )
+        if present and shape.group_size(key, enough) >= enough:
+            return key
+        key = shape.parent(key)
+    return None
+
+
+def recheck(
+    session: Session,
+    *,
+    workspace_id: str,
+    config: OrgConfig,
+    audience: Audience,
+    could_write: Callable[[str], bool],
+    now: datetime,
+) -> Audience | None:
+    """At delivery, the group rule again with today's org: None when `audience` may still
+    hear the concern, else the level it rolls up to, exactly as at writing.
+
+    The team's manager of today must not be someone who could have written it (`could_write`:
+    in the group recorded at writing; or in the team's group now), and the group without them
+    must still reach `min_group_size`.
+    """
+    if audience.is_leadership:
+        return None
+    shape = OrgShape(session, workspace_id)
+    team = shape.team(audience.team_key or "")
+    enough = config.anonymity.min_group_size
+    if team is not None:
+        now_group = shape.could_write(team.key)
+        manager = team.manager_id
+        if not could_write(manager) and manager not in now_group and len(now_group) >= enough:
+            return None
+        found = _first_audience(shape, shape.parent(team.key), could_write, enough, now)
+        if found is not None:
+            return Audience.team(found)
+    return LEADERSHIP
 
 
 def _team(session: Session, workspace_id: str, audience: Audience) -> Team | None:

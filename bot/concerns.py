@@ -109,20 +109,32 @@ def submit(
     code = new_code()
     day = today(now)
     digest_at = audiences.next_digest(described, day, now)
-    session.add(
-        Concern(
-            workspace_id=workspace_id,
-            topic=draft.topic,
-            text=draft.text,
-            helps=draft.helps,
-            audience_kind=resolved.audience.kind,
-            audience_team=resolved.audience.team_key,
-            code_hash=hash_code(normalise_code(code) or ""),
-            created_on=day,
-        )
+    concern = Concern(
+        workspace_id=workspace_id,
+        topic=draft.topic,
+        text=draft.text,
+        helps=draft.helps,
+        audience_kind=resolved.audience.kind,
+        audience_team=resolved.audience.team_key,
+        code_hash=hash_code(normalise_code(code) or ""),
+        created_on=day,
     )
+    concern.group_members = sorted(_member_hash(concern, user) for user in resolved.group)
+    session.add(concern)
     session.commit()
     return Receipt(code, resolved.audience, resolved.rolled_up, described, digest_at)
+
+
+def _member_hash(concern: Concern, user_id: str) -> str:
+    """One of those who could have written `concern`, as stored: hashed with the concern's
+    random ref, so no user id is stored with a concern, the sets of two concerns cannot be
+    matched, and the only question the record answers is "could this person have written it?"."""
+    return hashlib.sha256(f"{concern.ref}:{user_id}".encode()).hexdigest()[:32]
+
+
+def could_have_written(concern: Concern, user_id: str) -> bool:
+    """Whether `user_id` was in the concern's group when it was written (see submit)."""
+    return _member_hash(concern, user_id) in set(concern.group_members or [])
 
 
 def find(session: Session, *, workspace_id: str, code: str) -> Concern | None:
@@ -181,19 +193,27 @@ def withdraw(session: Session, *, concern: Concern) -> bool:
     return True
 
 
-def answerable(
-    session: Session, *, workspace_id: str, config: OrgConfig, concern_id: int, user_id: str
-) -> Concern | None:
-    """The concern, if `user_id` is in its audience and a digest has delivered it to them."""
-    concern = session.get(Concern, concern_id)
-    if concern is None or concern.workspace_id != workspace_id:
+def by_ref(session: Session, *, workspace_id: str, ref: object) -> Concern | None:
+    """The concern a Slack payload points at by its random ref, in this workspace only."""
+    if not isinstance(ref, str) or not ref:
         return None
-    if concern.delivered_on is None or concern.status == WITHDRAWN:
+    return session.exec(
+        select(Concern).where(Concern.workspace_id == workspace_id, Concern.ref == ref)
+    ).first()
+
+
+def answerable(session: Session, *, workspace_id: str, ref: object, user_id: str) -> Concern | None:
+    """The concern, if a digest delivered it to `user_id`.
+
+    Who may read, answer and set the status is what was recorded at delivery, never who
+    manages the team or sits among the leaders today: a manager replaced after delivery
+    keeps their concerns, and the new one (or an admin who makes themselves a leader) does
+    not get them.
+    """
+    concern = by_ref(session, workspace_id=workspace_id, ref=ref)
+    if concern is None or concern.delivered_on is None or concern.status == WITHDRAWN:
         return None
-    who = audiences.members(
-        session, workspace_id=workspace_id, config=config, audience=audience_of(concern)
-    )
-    return concern if user_id in who else None
+    return concern if user_id in (concern.delivered_to or []) else None
 
 
 def reply(
@@ -232,15 +252,31 @@ class DigestConcern:
     concern: Concern
     followups: tuple[ConcernNote, ...]
     is_new: bool
+    recipients: tuple[str, ...] = ()  # who this digest delivers it to
+
+
+def _order(concern: Concern) -> tuple[date, str]:
+    """Day, then the random ref: never the order (or time) of writing within a day."""
+    return (concern.created_on, concern.ref)
 
 
 def concerns_for_digest(
-    session: Session, *, workspace_id: str, audience: Audience, digest_at: datetime
+    session: Session,
+    *,
+    workspace_id: str,
+    config: OrgConfig,
+    audience: Audience,
+    recipients: tuple[str, ...],
+    digest_at: datetime,
 ) -> list[DigestConcern]:
-    """What `audience` receives in the digest sent at `digest_at` (never for a preview).
+    """What `audience` (read by `recipients`) receives in the digest sent at `digest_at`.
 
     New concerns and follow-ups are held until the digest's UTC day is at least two days
-    after theirs, so they are always more than 24 hours old when they arrive.
+    after theirs, so they are always more than 24 hours old when they arrive. A new concern
+    to a team passes the group rule again with today's org first; one that no longer may
+    reach this team's manager rolls up (and waits for that level's digest). Follow-ups of a
+    delivered concern go to those it was delivered to, whoever manages the team today.
+    Never for a preview: it may move a concern up.
     """
     latest = digest_at.astimezone(UTC).date() - audiences.HOLD
     if audience.is_leadership:  # with the concerns whose team has since been removed
@@ -254,41 +290,90 @@ def concerns_for_digest(
             col(Concern.audience_kind) == audience.kind,
             col(Concern.audience_team) == audience.team_key,
         )
-    concerns = session.exec(
-        select(Concern)
-        .where(
+    fresh = session.exec(
+        select(Concern).where(
             Concern.workspace_id == workspace_id,
             heard_by,
             Concern.status != WITHDRAWN,
+            col(Concern.delivered_on).is_(None),
             col(Concern.created_on) <= latest,
         )
-        .order_by(col(Concern.id))
+    ).all()
+    waiting = select(ConcernNote.concern_id).where(
+        ConcernNote.workspace_id == workspace_id,
+        ConcernNote.kind == FOLLOWUP,
+        col(ConcernNote.delivered_on).is_(None),
+        col(ConcernNote.created_on) <= latest,
+    )
+    known = session.exec(
+        select(Concern).where(
+            Concern.workspace_id == workspace_id,
+            Concern.status != WITHDRAWN,
+            col(Concern.delivered_on).is_not(None),
+            col(Concern.id).in_(waiting),
+        )
     ).all()
     items: list[DigestConcern] = []
-    for concern in concerns:
-        followups = tuple(
-            note
-            for note in notes(session, concern)
-            if note.kind == FOLLOWUP and note.delivered_on is None and note.created_on <= latest
+    for concern in sorted(fresh, key=_order):
+        moved = audiences.recheck(
+            session,
+            workspace_id=workspace_id,
+            config=config,
+            audience=audience_of(concern),
+            could_write=lambda user_id, concern=concern: could_have_written(concern, user_id),
+            now=digest_at,
         )
-        if concern.delivered_on is None or followups:
-            items.append(DigestConcern(concern, followups, concern.delivered_on is None))
+        if moved is not None:  # the writer's code shows the new level from now on
+            concern.audience_kind, concern.audience_team = moved.kind, moved.team_key
+            session.add(concern)
+            session.commit()
+            if moved != audience:
+                continue
+        items.append(
+            DigestConcern(concern, _new_followups(session, concern, latest), True, recipients)
+        )
+    for concern in sorted(known, key=_order):
+        heard = (
+            audience_of(concern) == audience
+            if audience.is_leadership
+            else bool(set(recipients) & set(concern.delivered_to or []))
+        )
+        followups = _new_followups(session, concern, latest)
+        if heard and followups:
+            items.append(DigestConcern(concern, followups, False, recipients))
     return items
 
 
+def _new_followups(session: Session, concern: Concern, latest: date) -> tuple[ConcernNote, ...]:
+    return tuple(
+        note
+        for note in notes(session, concern)
+        if note.kind == FOLLOWUP and note.delivered_on is None and note.created_on <= latest
+    )
+
+
 def mark_delivered(session: Session, *, items: list[DigestConcern], day: date) -> None:
-    """Record that a sent digest carried these concerns and follow-ups (commits)."""
-    concern_ids = [item.concern.id for item in items if item.is_new]
-    note_ids = [note.id for item in items for note in item.followups]
-    for table, ids in ((Concern, concern_ids), (ConcernNote, note_ids)):
-        if ids:
+    """Record that a sent digest carried these concerns and follow-ups, and to whom (commits)."""
+    for item in items:
+        if item.is_new and item.concern.id is not None:
             session.execute(
-                sa.update(table)
+                sa.update(Concern)
                 .where(
-                    col(table.workspace_id) == items[0].concern.workspace_id,
-                    col(table.id).in_(ids),
-                    col(table.delivered_on).is_(None),
+                    col(Concern.workspace_id) == item.concern.workspace_id,
+                    col(Concern.id) == item.concern.id,
+                    col(Concern.delivered_on).is_(None),
                 )
-                .values(delivered_on=day)
+                .values(delivered_on=day, delivered_to=sorted(set(item.recipients)))
             )
+    note_ids = [note.id for item in items for note in item.followups]
+    if note_ids:
+        session.execute(
+            sa.update(ConcernNote)
+            .where(
+                col(ConcernNote.workspace_id) == items[0].concern.workspace_id,
+                col(ConcernNote.id).in_(note_ids),
+                col(ConcernNote.delivered_on).is_(None),
+            )
+            .values(delivered_on=day)
+        )
     session.commit()

@@ -173,7 +173,12 @@ def compose_manager(
         audiences = [Audience.team(team.key) for team in teams]
         for audience in audiences:
             carried += concern_service.concerns_for_digest(
-                session, workspace_id=workspace_id, audience=audience, digest_at=digest_at
+                session,
+                workspace_id=workspace_id,
+                config=config,
+                audience=audience,
+                recipients=(manager_id,),
+                digest_at=digest_at,
             )
         concern_blocks_ = [
             b
@@ -205,7 +210,12 @@ def compose_leadership(
         figures_by_team.append((team.name, figure_of(session, workspace_id, members, label)))
     coverage = _coverage(session, config, workspace_id)
     carried = concern_service.concerns_for_digest(
-        session, workspace_id=workspace_id, audience=LEADERSHIP, digest_at=digest_at
+        session,
+        workspace_id=workspace_id,
+        config=config,
+        audience=LEADERSHIP,
+        recipients=tuple(config.leaders),
+        digest_at=digest_at,
     )
     counts, stale = _concern_counts(session, workspace_id, digest_at)
     active = sum(
@@ -242,10 +252,14 @@ def _coverage(session: Session, config: OrgConfig, workspace_id: str) -> list[tu
 def _concern_counts(
     session: Session, workspace_id: str, digest_at: datetime
 ) -> tuple[dict[str, Counter[str]], int]:
-    """Counts by topic and status, and how many older than 7 days have no reply."""
+    """Counts by topic and status of the delivered concerns (one still in its two-day hold is
+    not counted, so the count does not move the day after a concern is written), and how
+    many older than 7 days have no reply."""
     rows = session.exec(
         select(Concern).where(
-            Concern.workspace_id == workspace_id, Concern.status != concern_service.WITHDRAWN
+            Concern.workspace_id == workspace_id,
+            Concern.status != concern_service.WITHDRAWN,
+            col(Concern.delivered_on).is_not(None),
         )
     ).all()
     replied = set(

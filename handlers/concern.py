@@ -154,18 +154,29 @@ def _code_view(context: BoltContext, code: str) -> dict:
 
 def _open_code(context: BoltContext, code: str) -> dict | str:
     """The thread view, or the notice for the code form (one notice for every wrong code)."""
-    deps, limits = _deps(context), context[LIMITS]
-    now = deps.clock()
+    deps = _deps(context)
+    with Session(deps.engine) as session:
+        found = _by_code(context, session, code)
+        if isinstance(found, str):
+            return found
+        concern, config = found
+        return thread_view(session, config, concern, code, deps.clock())
+
+
+def _by_code(context: BoltContext, session: Session, code: str) -> tuple[Concern, OrgConfig] | str:
+    """The concern a code opens, or the notice why not. Every path that takes a code (the
+    code form, and the follow-up and withdraw forms whose metadata carry one) passes here, so
+    every wrong code counts toward the guess throttle, whichever way it came."""
+    limits, now = context[LIMITS], _deps(context).clock()
     workspace_id, user_id = context.team_id, context.user_id
     if not limits.wrong_codes.allows(workspace_id, user_id, now):
         return _t("lookup.too_many")
-    with Session(deps.engine) as session:
-        config = load_config(session, workspace_id)
-        concern = concerns.find(session, workspace_id=workspace_id, code=code)
-        if concern is None or config is None:
-            limits.wrong_codes.record(workspace_id, user_id, now)
-            return _t("lookup.no_match")
-        return thread_view(session, config, concern, code, now)
+    config = load_config(session, workspace_id)
+    concern = concerns.find(session, workspace_id=workspace_id, code=code)
+    if concern is None or config is None:
+        limits.wrong_codes.record(workspace_id, user_id, now)
+        return _t("lookup.no_match")
+    return concern, config
 
 
 def thread_view(
@@ -228,9 +239,11 @@ def _follow_up(context: BoltContext, code: str, text: str) -> Response:
     if not limits.followups.allows(workspace_id, user_id, now):
         return _errors("followup", _t("thread.followup_limit", limit=FOLLOWUPS_PER_DAY))
     with Session(deps.engine) as session:
-        config = load_config(session, workspace_id)
-        concern = concerns.find(session, workspace_id=workspace_id, code=code)
-        if concern is None or config is None or concern.status == concerns.WITHDRAWN:
+        found = _by_code(context, session, code)
+        if isinstance(found, str):
+            return _update(views.lookup_modal(found))
+        concern, config = found
+        if concern.status == concerns.WITHDRAWN:
             return _update(views.lookup_modal(_t("lookup.no_match")))
         concerns.add_followup(session, concern=concern, text=text, now=now)
         limits.followups.record(workspace_id, user_id, now)
@@ -255,11 +268,12 @@ def withdraw_concern(ack: Ack, body: dict, client: WebClient, context: BoltConte
     now = deps.clock()
     code = str(metadata(body.get("view") or {}).get("code", ""))
     with Session(deps.engine) as session:
-        config = load_config(session, context.team_id)
-        concern = concerns.find(session, workspace_id=context.team_id, code=code)
-        if concern is None or config is None:
-            return
-        done = concerns.withdraw(session, concern=concern)
-        notice = _t("thread.too_late") if not done and concern.delivered_on else None
-        view = thread_view(session, config, concern, code, now, notice)
+        found = _by_code(context, session, code)
+        if isinstance(found, str):
+            view = views.lookup_modal(found)
+        else:
+            concern, config = found
+            done = concerns.withdraw(session, concern=concern)
+            notice = _t("thread.too_late") if not done and concern.delivered_on else None
+            view = thread_view(session, config, concern, code, now, notice)
     client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=view)

@@ -15,7 +15,6 @@ from sqlmodel import Session
 import prompts
 from bot import concerns
 from bot.deps import Deps
-from bot.org import load_config
 from bot.views import concern as views
 from bot.views import concern_answer as answer_views
 from bot.views.kit import metadata
@@ -33,17 +32,10 @@ def _t(key: str, **values: object) -> str:
     return prompts.text(f"concern.{key}", **values)
 
 
-def _answerable(session: Session, context: BoltContext, concern_id: object) -> Concern | None:
-    """The concern if the person clicking is in its audience (and it reached them)."""
-    config = load_config(session, context.team_id)
-    if config is None or not str(concern_id).isdigit():
-        return None
+def _answerable(session: Session, context: BoltContext, ref: object) -> Concern | None:
+    """The concern if it was delivered to the person clicking (a random ref, never an id)."""
     return concerns.answerable(
-        session,
-        workspace_id=context.team_id,
-        config=config,
-        concern_id=int(str(concern_id)),
-        user_id=context.user_id,
+        session, workspace_id=context.team_id, ref=ref, user_id=context.user_id
     )
 
 
@@ -71,9 +63,9 @@ def choose_status(
     ack()
     deps: Deps = context["deps"]
     chosen = str((body["actions"][0].get("selected_option") or {}).get("value", ""))
-    concern_id, _, status = chosen.partition(":")
+    ref, _, status = chosen.partition(":")
     with Session(deps.engine) as session:
-        concern = _answerable(session, context, concern_id)
+        concern = _answerable(session, context, ref)
         if concern is None or status not in concerns.STATUSES:
             _refuse(respond)
             return

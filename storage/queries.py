@@ -136,6 +136,16 @@ def member_ids(*, session: Session, workspace_id: str, team_key: str) -> list[st
     )
 
 
+def members_of(*, session: Session, workspace_id: str, team_keys: Collection[str]) -> set[str]:
+    """Everyone listed in any of these teams."""
+    if not team_keys:
+        return set()
+    statement = select(Membership.user_id).where(
+        Membership.workspace_id == workspace_id, col(Membership.team_key).in_(list(team_keys))
+    )
+    return set(session.exec(statement))
+
+
 def active_ids(*, session: Session, workspace_id: str, user_ids: Collection[str]) -> set[str]:
     """Which of `user_ids` are known, active humans (not deactivated, not bots, not Slackbot)."""
     if not user_ids:

@@ -10,6 +10,8 @@ from sqlmodel import Session
 
 from bot import concerns
 from bot.audience import Audience
+from bot.org import load_config
+from storage import queries
 from tests.conftest import TEAM
 from tests.fakeslack import FakeSlack, trigger_id
 from tests.slackreq import Reply, SlackRequests, select_value, text_values
@@ -171,12 +173,29 @@ def digest_select(requests: SlackRequests, value: str, *, user: str) -> Reply:
     )
 
 
-def deliver_all(engine: Any, audience: Audience, digest_at: Any) -> list[int]:
-    """What a sent digest would do: select, then mark delivered on the digest's day."""
+def digest_items(session: Session, audience: Audience, digest_at: Any) -> list[Any]:
+    """What the digest of `audience` at `digest_at` carries, read by its manager or leaders."""
+    config = load_config(session, TEAM)
+    if audience.is_leadership:
+        recipients = tuple(config.leaders)
+    else:
+        team = queries.get_team(session=session, workspace_id=TEAM, key=audience.team_key)
+        recipients = (team.manager_id,) if team else ()
+    return concerns.concerns_for_digest(
+        session,
+        workspace_id=TEAM,
+        config=config,
+        audience=audience,
+        recipients=recipients,
+        digest_at=digest_at,
+    )
+
+
+def deliver_all(engine: Any, audience: Audience, digest_at: Any) -> list[str]:
+    """What a sent digest would do: select, then mark delivered on the digest's day; the
+    refs its buttons carry."""
     with Session(engine) as session:
-        items = concerns.concerns_for_digest(
-            session, workspace_id=TEAM, audience=audience, digest_at=digest_at
-        )
-        ids = [item.concern.id for item in items]
+        items = digest_items(session, audience, digest_at)
+        ids = [item.concern.ref for item in items]
         concerns.mark_delivered(session, items=items, day=digest_at.date())
         return ids

@@ -32,10 +32,10 @@ def org(engine):
 
 @pytest.fixture
 def delivered(org, requests, slack, engine):
-    """A concern to Platform's manager, carried by Monday's digest; its id and code."""
+    """A concern to Platform's manager, carried by Monday's digest; its ref and code."""
     code = raise_concern(requests, slack, "Stand-ups take <!here> 45 minutes & more")
-    [concern_id] = deliver_all(engine, Audience.team("platform"), MONDAY)
-    return concern_id, code
+    [ref] = deliver_all(engine, Audience.team("platform"), MONDAY)
+    return ref, code
 
 
 def reply_text(text: str) -> dict:
@@ -77,8 +77,8 @@ def test_the_digest_shows_the_concern_escaped_with_reply_and_status(delivered, e
 def test_the_audience_replies_and_the_writer_reads_it_with_the_code(
     delivered, requests, slack, engine
 ):
-    concern_id, code = delivered
-    requests.action("concern_reply", str(concern_id), user="UMGR")
+    ref, code = delivered
+    requests.action("concern_reply", ref, user="UMGR")
     modal = slack.of("views.open")[-1].params["view"]
     assert modal["callback_id"] == "concern_reply_modal"
     assert "&lt;!here&gt;" in json.dumps(modal["blocks"])
@@ -93,11 +93,11 @@ def test_the_audience_replies_and_the_writer_reads_it_with_the_code(
 def test_someone_outside_the_audience_gets_a_kind_refusal_and_nothing_changes(
     delivered, requests, slack, engine
 ):
-    concern_id, _ = delivered
+    ref, _ = delivered
     opened = len(slack.of("views.open"))
     for user in ("UVP", "UP2", "UCEO"):
-        requests.action("concern_reply", str(concern_id), user=user)
-        digest_select(requests, f"{concern_id}:changed", user=user)
+        requests.action("concern_reply", ref, user=user)
+        digest_select(requests, f"{ref}:changed", user=user)
     assert len(slack.of("views.open")) == opened
     refusals = [r["text"] for r in slack.responses()]
     assert len(refusals) == 6 and all("Only the people" in text for text in refusals)
@@ -107,8 +107,8 @@ def test_someone_outside_the_audience_gets_a_kind_refusal_and_nothing_changes(
 def test_a_forged_reply_submission_from_outside_the_audience_is_refused(
     delivered, requests, slack, engine
 ):
-    concern_id, _ = delivered
-    requests.action("concern_reply", str(concern_id), user="UMGR")
+    ref, _ = delivered
+    requests.action("concern_reply", ref, user="UMGR")
     modal = slack.of("views.open")[-1].params["view"]
     answer = submit(requests, modal, reply_text("I'm not the manager"), user="UP2")
     assert "Only the people" in answer["errors"]["reply"]
@@ -116,17 +116,17 @@ def test_a_forged_reply_submission_from_outside_the_audience_is_refused(
 
 
 def test_the_audience_sets_the_status_and_the_writer_sees_it(delivered, requests, slack, engine):
-    concern_id, code = delivered
-    digest_select(requests, f"{concern_id}:acknowledged", user="UMGR")
+    ref, code = delivered
+    digest_select(requests, f"{ref}:acknowledged", user="UMGR")
     assert "Status set to *Acknowledged*" in slack.responses()[-1]["text"]
-    digest_select(requests, f"{concern_id}:discussed", user="UMGR")
+    digest_select(requests, f"{ref}:discussed", user="UMGR")
     assert concern(engine).status == "discussed"
     assert "*Status:* Discussed" in writer_view(requests, slack, code)
 
 
 def test_not_changing_asks_why_and_the_writer_reads_the_reason(delivered, requests, slack, engine):
-    concern_id, code = delivered
-    digest_select(requests, f"{concern_id}:not_changing", user="UMGR")
+    ref, code = delivered
+    digest_select(requests, f"{ref}:not_changing", user="UMGR")
     modal = slack.of("views.open")[-1].params["view"]
     assert modal["callback_id"] == "concern_why_modal"
     assert concern(engine).status == "new"  # nothing changes until the why is given
@@ -139,15 +139,15 @@ def test_not_changing_asks_why_and_the_writer_reads_the_reason(delivered, reques
 
 def test_a_concern_not_yet_delivered_cannot_be_answered(org, requests, slack, engine):
     raise_concern(requests, slack)
-    requests.action("concern_reply", str(concern(engine).id), user="UMGR")
+    requests.action("concern_reply", concern(engine).ref, user="UMGR")
     assert [c.params["view"]["callback_id"] for c in slack.of("views.open")] == ["concern_compose"]
     assert "Only the people" in slack.responses()[-1]["text"]
 
 
 def test_the_leadership_group_answers_concerns_addressed_to_it(org, requests, slack, engine):
     raise_concern(requests, slack, audience="leadership")
-    [concern_id] = deliver_all(engine, LEADERSHIP, MONDAY)
-    digest_select(requests, f"{concern_id}:acknowledged", user="UMGR")
+    [ref] = deliver_all(engine, LEADERSHIP, MONDAY)
+    digest_select(requests, f"{ref}:acknowledged", user="UMGR")
     assert concern(engine).status == "new"
-    digest_select(requests, f"{concern_id}:acknowledged", user="UCEO")
+    digest_select(requests, f"{ref}:acknowledged", user="UCEO")
     assert concern(engine).status == "acknowledged"

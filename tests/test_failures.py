@@ -71,8 +71,8 @@ class World:
     slack: Any
     engine: Any
     code: str = ""
-    concern_id: int = 0
-    checkin_id: int = 0
+    concern_ref: str = ""
+    checkin_ref: str = ""
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def a_concern(w: World) -> None:
 
 def a_delivered_concern(w: World) -> None:
     a_concern(w)
-    [w.concern_id] = deliver_all(w.engine, Audience.team("platform"), MONDAY)
+    [w.concern_ref] = deliver_all(w.engine, Audience.team("platform"), MONDAY)
 
 
 def a_checkin(w: World) -> None:
@@ -111,7 +111,7 @@ def a_checkin(w: World) -> None:
         )
         session.add(row)
         session.commit()
-        w.checkin_id = int(row.id or 0)
+        w.checkin_ref = row.ref
 
 
 def the_concern(w: World) -> Concern:
@@ -136,7 +136,7 @@ def button(action_id: str, value: str = WEEK, user: str = WRITER) -> Prepare:
     """A button in a DM (it has a response_url)."""
     return lambda w: (
         lambda: w.requests.action(
-            action_id, value.format(checkin=w.checkin_id, concern=w.concern_id), user=user
+            action_id, value.format(checkin=w.checkin_ref, concern=w.concern_ref), user=user
         )
     )
 
@@ -285,7 +285,7 @@ CASES = [
     Case(
         "action",
         "concern_set_status",
-        lambda w: lambda: digest_select(w.requests, f"{w.concern_id}:planned", user="UMGR"),
+        lambda w: lambda: digest_select(w.requests, f"{w.concern_ref}:planned", user="UMGR"),
         "ephemeral",
         a_delivered_concern,
     ),
@@ -368,7 +368,7 @@ CASES = [
         "view",
         REPLY_MODAL,
         submission(
-            lambda w: reply_modal("Wanda", f"{w.checkin_id}:moved", quote="Shipped"),
+            lambda w: reply_modal("Wanda", f"{w.checkin_ref}:moved", quote="Shipped"),
             lambda _v: text_values(reply="Well done!"),
             "UMGR",
         ),

@@ -33,7 +33,6 @@ def concern_blocks(
     concern: Concern, followups: tuple[ConcernNote, ...] = (), *, new: bool = True
 ) -> list[Block]:
     """A concern as its audience reads it in a digest, with Reply and a status picker."""
-    assert concern.id is not None
     topic = t(f"topics.{concern.topic}") if concern.topic in TOPICS else concern.topic
     blocks: list[Block] = []
     if new:
@@ -50,18 +49,18 @@ def concern_blocks(
 
 def answer_actions(concern: Concern) -> Block:
     """Reply, and set the status: the audience's two ways to answer."""
-    statuses = [option(status_label(s), f"{concern.id}:{s}") for s in STATUSES]
+    statuses = [option(status_label(s), f"{concern.ref}:{s}") for s in STATUSES]
     select = {
         "type": "static_select",
         "action_id": SET_STATUS,
         "placeholder": plain(t("answer.status_placeholder")),
         "options": statuses,
     }
-    initial = next((o for o in statuses if o["value"] == f"{concern.id}:{concern.status}"), None)
+    initial = next((o for o in statuses if o["value"] == f"{concern.ref}:{concern.status}"), None)
     if initial is not None:
         select["initial_option"] = initial
-    reply = button(t("answer.reply"), REPLY_BUTTON, str(concern.id), style="primary")
-    return actions(reply, select, block_id=f"concern:{concern.id}")
+    reply = button(t("answer.reply"), REPLY_BUTTON, concern.ref, style="primary")
+    return actions(reply, select, block_id=f"concern:{concern.ref}")
 
 
 def reply_modal(concern: Concern) -> dict:
@@ -72,7 +71,7 @@ def reply_modal(concern: Concern) -> dict:
         context(t(p + "reply_hint")),
         input_block("reply", t(p + "reply_label"), text_element(None, NOTE_LIMIT)),
     ]
-    meta = {"concern": concern.id}
+    meta = {"concern": concern.ref}
     return modal(REPLY_MODAL, t(p + "reply_title"), blocks, submit=t(p + "reply_submit"), meta=meta)
 
 
@@ -83,7 +82,7 @@ def why_modal(concern: Concern) -> dict:
         section(said(concern.text, 1500)),
         input_block("why", t(p + "why_label"), text_element(None, NOTE_LIMIT)),
     ]
-    meta = {"concern": concern.id}
+    meta = {"concern": concern.ref}
     return modal(WHY_MODAL, t(p + "why_title"), blocks, submit=t(p + "why_submit"), meta=meta)
 
 

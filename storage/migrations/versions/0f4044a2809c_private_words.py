@@ -42,6 +42,50 @@ def _add_refs(table: str) -> None:
         batch_op.create_index(batch_op.f(f"ix_{table}_ref"), ["ref"], unique=True)
 
 
+def _record_recipients() -> None:
+    """A concern delivered before recipients were recorded: its audience of now (the team's
+    manager, or the leaders), the best record there is; from here on it no longer follows
+    whoever holds the role."""
+    connection = op.get_bind()
+    concern = sa.table(
+        "concern",
+        sa.column("id", sa.Integer),
+        sa.column("workspace_id", sa.String),
+        sa.column("audience_kind", sa.String),
+        sa.column("audience_team", sa.String),
+        sa.column("delivered_on", sa.Date),
+        sa.column("delivered_to", sa.JSON),
+    )
+    team = sa.table(
+        "team",
+        sa.column("workspace_id", sa.String),
+        sa.column("key", sa.String),
+        sa.column("manager_id", sa.String),
+    )
+    workspace = sa.table("workspace", sa.column("id", sa.String), sa.column("config", sa.JSON))
+    managers = {
+        (ws, key): manager
+        for ws, key, manager in connection.execute(
+            sa.select(team.c.workspace_id, team.c.key, team.c.manager_id)
+        )
+    }
+    leaders = {
+        ws: list((config or {}).get("leaders") or [])
+        for ws, config in connection.execute(sa.select(workspace.c.id, workspace.c.config))
+    }
+    delivered = connection.execute(
+        sa.select(
+            concern.c.id, concern.c.workspace_id, concern.c.audience_kind, concern.c.audience_team
+        ).where(concern.c.delivered_on.is_not(None))
+    ).all()
+    for row_id, ws, kind, key in delivered:
+        manager = managers.get((ws, key)) if kind == "team" else None
+        heard = [manager] if manager else leaders.get(ws, [])
+        connection.execute(
+            sa.update(concern).where(concern.c.id == row_id).values(delivered_to=heard)
+        )
+
+
 def upgrade() -> None:
     op.create_table(
         "accesschange",
@@ -87,6 +131,7 @@ def upgrade() -> None:
     with op.batch_alter_table("concern") as batch_op:  # the model has no server default
         batch_op.alter_column("group_members", server_default=None)
         batch_op.alter_column("delivered_to", server_default=None)
+    _record_recipients()
     with op.batch_alter_table("reflection") as batch_op:
         batch_op.add_column(
             sa.Column("team_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
