@@ -45,7 +45,8 @@ def print_digest(
                 print(f"digest: {error}", file=sys.stderr)
                 return 2
         zone = digests.manager_zone(session, config, workspace_id, team.manager_id)
-        label = label or last_closed_period(now, config.schedule_of(team.key), zone, zone).label
+        closed = last_closed_period(now, config.schedule_of(team.key), zone, zone).label
+        label = label or closed
         composed = digests.compose_manager(
             session,
             config,
@@ -53,6 +54,7 @@ def print_digest(
             team.manager_id,
             label,
             digest_at=None,
+            preview=label > closed,  # a week still open: no energy (nor kept), as a preview
             teams=[team],
         )
     if as_json:

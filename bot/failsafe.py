@@ -66,7 +66,7 @@ def failsafe(listener: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return listener(**{name: kwargs[name] for name in wanted})
         except Exception as error:  # noqa: BLE001 - this is the one place listeners fail
-            fail(listener.__name__, request, error, kept=bool(_KEPT.get()[0]))  # type: ignore[index]
+            fail(_named(listener), request, error, kept=bool(_KEPT.get()[0]))  # type: ignore[index]
             return None
         finally:
             _KEPT.reset(kept)
@@ -79,6 +79,15 @@ def failsafe(listener: Callable[..., Any]) -> Callable[..., Any]:
     run.__module__, run.__doc__ = listener.__module__, listener.__doc__
     setattr(run, WRAPPED, True)
     return run
+
+
+WRITERS = "handlers.concern"  # the concern writer's listeners: never named with a time
+
+
+def _named(listener: Callable[..., Any]) -> str:
+    """The listener's name for the log; a concern writer's listeners go unnamed, so no line
+    ties a concern's submission to a time finer than the day (DESIGN 4)."""
+    return "(unnamed)" if listener.__module__ == WRITERS else listener.__name__
 
 
 def fail(name: str, request: BoltRequest, error: Exception, *, kept: bool) -> None:

@@ -15,7 +15,7 @@ from bot import orgdiff
 from bot.config import OrgConfig, zone_or
 from bot.org import SLACKBOT
 from bot.orgapply import apply_config, late_openings
-from bot.orgfile import Loc, OrgFile, OrgFileError, parse_org
+from bot.orgfile import MAX_BYTES, Loc, OrgFile, OrgFileError, parse_org
 from bot.people import fetch_people, upsert_people
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,10 @@ def _prepare(
 ) -> tuple[str, str, OrgConfig, list[dict[str, Any]]]:
     """Parse, resolve people and check schedules; OrgFileError says what is wrong and where."""
     try:
+        if path.stat().st_size > MAX_BYTES:  # not even read
+            raise OrgFileError(
+                [f"{path}: is {path.stat().st_size:,} bytes; an org file may be at most 1 MiB"]
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise OrgFileError([f"{path}: cannot be read ({error})"]) from None

@@ -38,12 +38,18 @@ _PAYLOAD = re.compile(
 )
 
 
+# Bolt's per-listener debug lines: checking, running (lazy too) and returning from one.
+_LISTENER = re.compile(r"\blisteners?\b", re.IGNORECASE)
+
+
 def _from(record: logging.LogRecord, names: tuple[str, ...]) -> bool:
     return any(record.name == name or record.name.startswith(name + ".") for name in names)
 
 
 class RedactPayloads(logging.Filter):
-    """Cut payloads out of the Slack libraries' records and rows out of SQLAlchemy's."""
+    """Cut payloads out of the Slack libraries' records and rows out of SQLAlchemy's, and drop
+    Bolt's debug lines that name a listener: "Running listener: submit_concern" would stamp a
+    concern's submission to the millisecond (DESIGN 4)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if _from(record, SLACK_LOGGERS):
@@ -51,6 +57,8 @@ class RedactPayloads(logging.Filter):
                 message = record.getMessage()
             except (TypeError, ValueError):  # arguments that don't fit: keep none of them
                 message = "{"
+            if record.levelno <= logging.DEBUG and _LISTENER.search(message):
+                return False
             start = _PAYLOAD.search(message)
             if start is not None:
                 record.msg = f"{message[: start.start()].rstrip()} {REDACTED}".lstrip()

@@ -64,8 +64,43 @@ class OrgFile:
         return f"{where} {key_path(loc)}: {message}" if loc else f"{where} {message}"
 
 
+MAX_BYTES = 1024 * 1024  # an org of thousands of people is a few hundred kilobytes
+MAX_DEPTH = 20  # the org file's own shape nests four levels
+
+
+def refuse_bombs(text: str, source: str) -> None:
+    """Refuse, in one line and before anything is built, what could make parsing explode: a
+    file over 1 MiB, any YAML alias (`*name`: "billion laughs" and `&t [*t]` both need one;
+    an org file never does), or nesting deeper than MAX_DEPTH. One linear pass over the
+    parser's events; syntax errors are left to the parse that follows, which names them."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        raise OrgFileError([f"{source}: is {size:,} bytes; an org file may be at most 1 MiB"])
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent):
+                raise OrgFileError(
+                    [
+                        f"{source}:{line} uses a YAML alias (*{event.anchor}); org files may "
+                        "not use aliases: write the value out where it is needed"
+                    ]
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    deep = f"nests deeper than {MAX_DEPTH} levels; an org file needs 4"
+                    raise OrgFileError([f"{source}:{line} {deep}"])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+
+
 def parse_org(text: str, source: str) -> OrgFile:
     """Parse and validate org-file text; raise OrgFileError naming each problem's line and key."""
+    refuse_bombs(text, source)
     org = OrgFile(source)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)

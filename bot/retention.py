@@ -19,6 +19,7 @@ from storage.models import (
     ConcernNote,
     Inbox,
     Reflection,
+    TeamEnergy,
     Uninstall,
     Workspace,
 )
@@ -84,6 +85,7 @@ def _purge(session: Session, workspace_id: str, keep: Retention, now: datetime) 
         col(Inbox.workspace_id) == workspace_id, col(Inbox.received_at) < answers_before
     )
     _count(session, sa.delete(Inbox).where(given_up))
+    _count(session, _older(TeamEnergy, workspace_id, answers_before))  # kept no longer either
     return Purged(
         checkins=_count(session, _older(Checkin, workspace_id, answers_before)),
         reflections=_count(session, _older(Reflection, workspace_id, answers_before)),
@@ -92,7 +94,7 @@ def _purge(session: Session, workspace_id: str, keep: Retention, now: datetime) 
 
 
 def _older(
-    model: type[Checkin] | type[Reflection], workspace_id: str, before: datetime
+    model: type[Checkin] | type[Reflection] | type[TeamEnergy], workspace_id: str, before: datetime
 ) -> sa.Delete:
     return sa.delete(model).where(
         col(model.workspace_id) == workspace_id, col(model.created_at) < before

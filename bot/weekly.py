@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -146,22 +147,47 @@ class History:
 
 
 def energy(rows: list[Checkin], min_group: int) -> dict[int, int] | None:
-    """The team's energy as a distribution, only when at least `min_group` answered."""
-    levels = [row.energy for row in rows if row.energy]
-    if len(levels) < min_group:
+    """The team's energy as a distribution, only when it tells nobody's own answer: at least
+    `min_group` answered, and not all alike (then each person's would be plain)."""
+    return shown(tally(rows), min_group)
+
+
+def tally(rows: Iterable[Checkin]) -> list[int]:
+    """How many answered each energy level, 1 to 5."""
+    counts = Counter(row.energy for row in rows if row.energy)
+    return [counts.get(level, 0) for level in range(1, 6)]
+
+
+def shown(counts: list[int], min_group: int) -> dict[int, int] | None:
+    """A week's energy counts as a digest may show them (see energy), else None."""
+    if sum(counts) < min_group or max(counts, default=0) == sum(counts):
         return None
-    counts = Counter(levels)
-    return {level: counts.get(level, 0) for level in range(1, 6)}
+    return {level: counts[level - 1] for level in range(1, 6)}
+
+
+def kept_energy(
+    session: Session, workspace_id: str, team_key: str, label: str, rows: Iterable[Checkin]
+) -> list[int]:
+    """The team's energy counts for `label`, as the first digest that showed the week had
+    them: kept as a team figure, so forgetting someone later changes no past week."""
+    return queries.keep_team_energy(
+        session=session,
+        workspace_id=workspace_id,
+        team_key=team_key,
+        period=label,
+        counts=tally(row for row in rows if counts_for(row, label)),
+    )
 
 
 def energy_trend(
     session: Session, workspace_id: str, team_key: str, period: str, min_group: int
 ) -> str | None:
-    """An 8-week sparkline of the team's average energy (· below the group size).
+    """An 8-week sparkline of the team's average energy (· where a week's energy is hidden).
 
-    It reads the answers written to this team, not those of today's members, so a past week's
-    value never changes when someone joins or leaves: comparing two digests can never single
-    out one person's energy.
+    Each week is the team's figure kept when a digest first showed it (kept_energy), read
+    from the answers written to this team, not those of today's members: a past week's value
+    never changes when someone joins, leaves or is forgotten, so comparing two digests can
+    never single out one person's energy.
     """
     labels = periods_back(period, TREND)
     rows = session.exec(
@@ -173,8 +199,9 @@ def energy_trend(
     ).all()
     averages: list[float | None] = []
     for label in labels:
-        levels = [r.energy for r in rows if r.energy and counts_for(r, label)]
-        averages.append(sum(levels) / len(levels) if len(levels) >= min_group else None)
+        counts = shown(kept_energy(session, workspace_id, team_key, label, rows), min_group)
+        total = sum(counts.values()) if counts else 0
+        averages.append(sum(k * v for k, v in counts.items()) / total if counts else None)
     return sparkline(averages) if any(v is not None for v in averages) else None
 
 
@@ -206,7 +233,11 @@ def team_digest(
     digest = TeamDigest(
         week=week,
         figures=history.figures(),
-        energy=energy(week.answered, min_group) if with_energy else None,
+        energy=(
+            shown(kept_energy(session, workspace_id, team_key, period, week.answered), min_group)
+            if with_energy
+            else None
+        ),
         energy_trend=(
             energy_trend(session, workspace_id, team_key, period, min_group)
             if with_energy

@@ -11,7 +11,7 @@ from sqlmodel import Session
 import prompts
 from bot.deps import Deps
 from bot.views.digest import REPLY_MODAL, REPLY_PRIVATELY, reply_modal
-from bot.views.kit import cut, escape, section
+from bot.views.kit import cut, escape, quoted, section
 from storage import queries
 from storage.models import Checkin
 
@@ -89,7 +89,7 @@ def send_reply(ack: Ack, client: WebClient, context: BoltContext, view: dict) ->
         "digest.reply_dm",
         manager=escape(manager.display if manager else "Your manager"),
         period=row.period,
-        quote=escape(cut(getattr(row, field), 300)),
-        reply=escape(text).replace("\n", "\n>"),
+        quote=quoted(cut(getattr(row, field), 300)),
+        reply=quoted(text, lines=True).replace("\n", "\n>"),
     )
     client.chat_postMessage(channel=row.user_id, text=message, blocks=[section(message)])

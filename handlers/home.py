@@ -16,7 +16,7 @@ from bot.home import gather
 from bot.org import load_config
 from bot.orgedit import slack_admin
 from bot.views import home as views
-from bot.views.kit import cut, escape
+from bot.views.kit import cut, escape, quoted
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _list_view(
         titles = {o.key: o.title for o in config.objectives}
         mine = strategy.latest_by_objective(session, workspace_id, user_id)
         lines = [
-            f"*{escape(titles.get(k, 'Something else'))}* — “{escape(cut(r.progress or '', 300))}”"
+            f"*{escape(titles.get(k, 'Something else'))}* — “{quoted(cut(r.progress or '', 300))}”"
             for k, r in mine.items()
         ]
         return views.list_modal(

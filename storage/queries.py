@@ -10,7 +10,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from storage.models import Checkin, Delivery, Membership, Person, Team, Workspace, utcnow
+from storage.models import (
+    Checkin,
+    Delivery,
+    Membership,
+    Person,
+    Team,
+    TeamEnergy,
+    Workspace,
+    utcnow,
+)
 
 # --- workspace and people ------------------------------------------------------------
 
@@ -197,6 +206,32 @@ def checkin_by_ref(*, session: Session, workspace_id: str, ref: str) -> Checkin 
     return session.exec(
         select(Checkin).where(Checkin.workspace_id == workspace_id, Checkin.ref == ref)
     ).first()
+
+
+def keep_team_energy(
+    *, session: Session, workspace_id: str, team_key: str, period: str, counts: list[int]
+) -> list[int]:
+    """The team's energy counts for `period` as first kept; `counts` are kept when none are
+    yet (once, whoever races: the unique key decides). Commits."""
+    values = {
+        "workspace_id": workspace_id,
+        "team_key": team_key,
+        "period": period,
+        "counts": counts,
+        "created_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(TeamEnergy).values(values).on_conflict_do_nothing())
+    session.commit()
+    kept = session.exec(
+        select(TeamEnergy.counts).where(
+            TeamEnergy.workspace_id == workspace_id,
+            TeamEnergy.team_key == team_key,
+            TeamEnergy.period == period,
+        )
+    ).one()
+    return list(kept)
 
 
 # --- the outbox --------------------------------------------------------------------

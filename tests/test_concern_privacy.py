@@ -167,7 +167,7 @@ def test_an_unexpected_failure_is_logged_without_the_request_body(
     )
     assert submit_reply.status == 200  # not Slack's "trouble connecting": the modal says it
     assert submit_reply.json() == {"response_action": "errors", "errors": {"text": FAILED}}
-    assert "listener submit_concern failed on a view_submission: RuntimeError" in logged.text
+    assert "listener (unnamed) failed on a view_submission: RuntimeError" in logged.text
     assert_no_link([], everything_logged(logged))
 
 

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import digests, weekly
+from bot.forget import forget_person
 from bot.org import load_config
 from bot.views.digest import as_text, split_messages
-from storage.models import Checkin, Delivery, Membership, Reflection
+from storage.models import Checkin, Delivery, Membership, Reflection, TeamEnergy
 from tests.conftest import TEAM, seed_org
 
 MEMBERS = ["U1", "U2", "U3", "U4", "U5", "U6"]
@@ -174,12 +175,14 @@ def test_energy_is_a_distribution_only_with_five_answers_and_never_per_person(we
     assert "Running on empty 1" in energy[0] and "Full of energy 1" in energy[0]
     for name in NAMES.values():
         assert name not in energy[0]
-    with Session(week) as session:
+    with Session(week) as session:  # one answer fewer, in a week no digest has shown yet
         session.delete(
             session.exec(
                 __import__("sqlmodel").select(Checkin).where(Checkin.user_id == "U4")
             ).one()
         )
+        for kept in session.exec(__import__("sqlmodel").select(TeamEnergy)):
+            session.delete(kept)
         session.commit()
     text = as_text(compose(week).blocks)
     assert "Energy*" not in text and "shown once at least 5 people answer" in text
@@ -289,3 +292,93 @@ def test_the_digest_is_planned_once_per_manager_at_their_local_digest_time(week,
     assert (first, again) == (1, 0)
     assert row.period == WEEK and row.due_at == DIGEST_AT
     assert row.expires_at == DIGEST_AT + timedelta(weeks=1)
+
+
+# --- energy that could tell one person's answer (issue 17) ------------------------
+
+
+def energies(engine, period: str, levels: list[int]) -> None:
+    with Session(engine) as session:
+        for user_id, level in zip(MEMBERS, levels, strict=False):
+            answer(session, user_id, period, moved="m", energy=level)
+        session.commit()
+
+
+def test_energy_everyone_answered_alike_is_not_shown_nor_its_trend_point(engine):
+    seed_org(engine, ORG, PEOPLE)
+    energies(engine, "2026-W47", [4, 4, 4, 4, 4])  # five alike: each person's would be plain
+    energies(engine, WEEK, [4, 4, 4, 4, 3])
+    alike = as_text(compose(engine, label="2026-W47").blocks)
+    assert "Energy*" not in alike and "everyone answered alike" in alike
+    with Session(engine) as session:
+        config = load_config(session, TEAM)
+        digest = weekly.team_digest(session, config, TEAM, "platform", WEEK)
+    assert digest.energy == {1: 0, 2: 0, 3: 1, 4: 4, 5: 0}
+    assert digest.energy_trend.endswith("·▆")  # W47 hidden, W48 shown (3.8)
+    assert weekly.energy([], 5) is None
+
+
+def test_a_forgotten_persons_past_week_keeps_the_energy_a_digest_showed(engine, clock):
+    seed_org(engine, ORG, PEOPLE)
+    energies(engine, "2026-W47", [1, 2, 3, 4, 5])
+    energies(engine, WEEK, [3, 3, 4, 4, 5])
+
+    def trend() -> str | None:
+        with Session(engine) as session:
+            config = load_config(session, TEAM)
+            return weekly.team_digest(session, config, TEAM, "platform", WEEK).energy_trend
+
+    shown = trend()
+    assert shown.endswith("▅▆")  # W47 averages 3, W48 3.8
+    with Session(engine) as session:
+        forget_person(session, TEAM, "U1", clock(), stop=True)  # their 1 in W47, 3 in W48
+        assert session.exec(select(TeamEnergy)).all()  # kept as team figures, no person
+    assert trend() == shown
+    week_again = as_text(compose(engine).blocks)
+    assert "(5 answers)" in week_again  # the week's own distribution, as first shown
+
+
+# --- quoted words cannot imitate the digest's layout (issue 17) --------------------
+
+FORMATTING = "*bold* _it_ ~gone~ `code`\n> *Blockers*\n• fake line"
+
+
+def test_formatting_in_every_quoted_field_is_shown_as_text(engine):
+    seed_org(engine, ORG, PEOPLE)
+    with Session(engine) as session:
+        for user_id in MEMBERS[:5]:
+            answer(
+                session,
+                user_id,
+                WEEK,
+                moved=FORMATTING,
+                blocked=FORMATTING,
+                learned=FORMATTING,
+                helped_text=FORMATTING,
+                helped_users=["U2"],
+            )
+        session.add(
+            Reflection(
+                workspace_id=TEAM,
+                user_id="U1",
+                team_key="platform",
+                manager_id="UMGR",
+                objective_keys=["eu-launch"],
+                how=FORMATTING,
+                progress=FORMATTING,
+            )
+        )
+        session.commit()
+    texts = [
+        value
+        for block in compose(engine).blocks
+        for value in re.findall(
+            r'"text": "((?:[^"\\]|\\.)*)"', json.dumps(block, ensure_ascii=False)
+        )
+    ]
+    quoted = [t for t in texts if "bold" in t]
+    assert len(quoted) >= 5  # wins, blockers, learned, helped, alignment
+    for text in quoted:
+        assert not re.search(r"\*bold\*|_it_|~gone~|`code`", text), text
+        assert "∗bold∗" in text and "ˍitˍ" in text and "∼gone∼" in text and "ˋcodeˋ" in text
+        assert "\\n" not in text.split("bold", 1)[1].split("fake line", 1)[0]  # one line

@@ -311,3 +311,33 @@ def test_people_from_another_organisation_cannot_be_named(run: Importer, slack: 
     slack.add_user("UGUEST", team_id="T0OTHER", email="guest@partner.example")
     assert run(ORG.replace("U0CEO", "guest@partner.example")) == 2
     assert "leaders[0]: guest@partner.example belongs to another organisation" in run.out
+
+
+# --- bombs (issue 17) -------------------------------------------------------------
+
+LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (LAUGHS, "org.yml:2 uses a YAML alias (*a); org files may not use aliases"),
+        ("teams: &t [*t]\n", "org.yml:1 uses a YAML alias (*t)"),
+        (ORG.replace("teams:", "x: &x {a: 1}\ny: *x\nteams:"), "uses a YAML alias (*x)"),
+        ("teams: " + "[" * 30 + "]" * 30 + "\n", "org.yml:1 nests deeper than 20 levels"),
+        ("# " + "x" * (1024 * 1024) + "\n" + ORG, "bytes; an org file may be at most 1 MiB"),
+    ],
+    ids=["billion laughs", "recursive alias", "any alias", "deep", "over 1 MiB"],
+)
+def test_a_yaml_bomb_is_refused_in_one_line_and_nothing_changes(
+    run: Importer, session: Session, text: str, expected: str
+) -> None:
+    run(ORG)
+    before = snapshot(session)
+    assert run(text) == 2
+    problems = run.problem().splitlines()
+    assert len(problems) == 2 and expected in problems[0], problems
+    assert problems[1] == "Nothing was changed."
+    assert snapshot(session) == before

@@ -158,3 +158,25 @@ def test_settings_never_show_their_secrets():
     settings = Settings(bot_token="xoxb-9", signing_secret="sig-secret-1", client_secret="cs-2")
     assert "xoxb-9" not in repr(settings) and "sig-secret-1" not in repr(settings)
     assert "cs-2" not in repr(settings)
+
+
+def test_no_line_at_any_level_ties_a_concern_submission_to_a_time(shipped, requests, slack, engine):
+    """Bolt's "Running listener: submit_concern" would stamp it to the millisecond."""
+    import handlers.concern
+
+    seed_org(engine, CONCERN_ORG, CONCERN_PEOPLE)
+    raise_concern(requests, slack, SECRET_TEXT)
+    written = shipped.getvalue()
+    assert "Responding with status" in written  # Bolt's debug lines are there, but not these
+    writers = [
+        name
+        for name, value in vars(handlers.concern).items()
+        if callable(value)
+        and getattr(value, "__module__", "") == "handlers.concern"
+        and not name.startswith("_")
+    ]
+    assert "submit_concern" in writers
+    for name in writers:
+        assert name not in written, name
+    bolt = [r["message"] for r in lines(shipped) if r["logger"].startswith("slack_bolt")]
+    assert bolt and not any("listener" in message.lower() for message in bolt)

@@ -17,6 +17,7 @@ from bot.views.kit import (
     input_block,
     option,
     plain,
+    quoted,
     section,
     text_element,
 )
@@ -150,7 +151,7 @@ def checkin_modal(
     )
     if last_blocker:
         blocks.append(
-            context(prompts.text(p + "last_blocker", text=escape(cut(last_blocker, 500))))
+            context(prompts.text(p + "last_blocker", text=quoted(cut(last_blocker, 500))))
         )
     blocks.append(
         _text_input(
@@ -265,7 +266,7 @@ def answer_summary(answer: Answer) -> str:
     """What someone wrote, as text for a DM (when it could not be stored, so it isn't lost)."""
     p = "checkin.modal."
     lines = [
-        f"*{prompts.text(p + field + '_label')}*\n{escape(text)}"
+        f"*{prompts.text(p + field + '_label')}*\n{quoted(text, lines=True)}"
         for field in TEXT_FIELDS
         if (text := getattr(answer, field))
     ]

@@ -33,6 +33,7 @@ from bot.views.kit import (
     input_block,
     option,
     plain,
+    quoted,
     section,
     text_element,
 )
@@ -55,12 +56,12 @@ def t(key: str, **values: object) -> str:
 
 def said(text: str, limit: int = 2800) -> str:
     """Someone's words, escaped and then cut (escaping lengthens them), for verbatim mrkdwn."""
-    return cut(escape(text), limit)
+    return cut(quoted(text), limit)
 
 
 def said_sections(text: str, size: int = 2900) -> list[Block]:
     """Someone's words in full, escaped, as verbatim sections split at spaces within limits."""
-    rest, parts = escape(text), []
+    rest, parts = quoted(text, lines=True), []
     while len(rest) > size:
         at = max(rest.rfind("\n", 0, size), rest.rfind(" ", 0, size))
         if at <= 0:

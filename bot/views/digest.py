@@ -17,6 +17,7 @@ from bot.views.kit import (
     escape,
     header,
     plain,
+    quoted,
     section,
 )
 from bot.weekly import Suggestion, TeamDigest
@@ -26,7 +27,7 @@ QUOTE_LIMIT = 280
 
 def quote_line(quote: Quote, *, with_name: bool = True) -> str:
     """“words” — Name, escaped and cut with a visible … (user text never pings or links)."""
-    words = escape(cut(" ".join(quote.text.split()), QUOTE_LIMIT))
+    words = quoted(cut(quote.text, QUOTE_LIMIT))
     return f"“{words}” — {escape(quote.name)}" if with_name else f"“{words}”"
 
 
@@ -108,11 +109,11 @@ def _participation(team: TeamDigest) -> str:
 
 def _energy(team: TeamDigest, min_group: int) -> list[Block]:
     if team.energy is None:
-        return (
-            [context(prompts.text("digest.energy_hidden", min=min_group))]
-            if team.week.answered
-            else []
-        )
+        answers = sum(1 for row in team.week.answered if row.energy)
+        if not answers:
+            return []
+        hidden = "digest.energy_alike" if answers >= min_group else "digest.energy_hidden"
+        return [context(prompts.text(hidden, min=min_group))]
     parts = [
         prompts.text(
             "digest.energy_level", label=prompts.text(f"checkin.energy.{level}"), count=count
@@ -228,10 +229,7 @@ def manager_digest(
 
 
 def _escaped(values: dict[str, object]) -> dict[str, object]:
-    return {
-        k: escape(cut(" ".join(v.split()), 200)) if isinstance(v, str) else v
-        for k, v in values.items()
-    }
+    return {k: quoted(cut(v, 200)) if isinstance(v, str) else v for k, v in values.items()}
 
 
 def split_messages(blocks: list[Block], limit: int = MESSAGE_BLOCKS) -> list[list[Block]]:
@@ -288,7 +286,7 @@ def reply_modal(name: str | None, ref: str, *, quote: str = "", refusal: str = "
         "close": plain("Cancel", 24),
         "private_metadata": json.dumps({"ref": ref}),
         "blocks": [
-            context(prompts.text("digest.reply_context", text=escape(cut(quote, 500)))),
+            context(prompts.text("digest.reply_context", text=quoted(cut(quote, 500)))),
             {
                 "type": "input",
                 "block_id": "reply",

@@ -22,6 +22,7 @@ from bot.views.kit import (
     escape,
     header,
     plain,
+    quoted,
     section,
     slack_date,
 )
@@ -122,7 +123,7 @@ def _alignment(data: HomeData) -> list[Block]:
         return blocks + [context(prompts.text("home.alignment_empty"))]
     items = list(data.mine.items())
     for key, reflection in items[:SHOWN]:
-        progress = escape(cut(reflection.progress or "", 280))
+        progress = quoted(cut(reflection.progress or "", 280))
         if key:
             text = prompts.text(
                 "home.alignment_line", title=escape(titles.get(key, key)), progress=progress
@@ -130,7 +131,7 @@ def _alignment(data: HomeData) -> list[Block]:
         else:
             text = prompts.text(
                 "home.alignment_other",
-                other=escape(cut(reflection.other or "", 200)),
+                other=quoted(cut(reflection.other or "", 200)),
                 progress=progress,
             )
         blocks.append(
@@ -164,7 +165,7 @@ def _objectives(data: HomeData) -> list[Block]:
                 prompts.text(
                     "home.manager_reflection",
                     manager=escape(data.manager_name),
-                    how=escape(cut(data.manager_reflection.how or "", 400)),
+                    how=quoted(cut(data.manager_reflection.how or "", 400)),
                 )
             )
         )

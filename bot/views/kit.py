@@ -21,6 +21,22 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+_QUOTE_MARK = "&gt;"
+
+
+def quoted(text: str, *, lines: bool = False) -> str:
+    """Someone's words as text that cannot imitate formatting: escaped (no ping, link or
+    mention), mrkdwn's *bold*, _italic_, ~strike~ and `code` marks swapped for look-alikes
+    (∗ ˍ ∼ ˋ), no line starting a block quote (> becomes ›), and, unless `lines`, on one line,
+    so the words stay inside the quote marks or bullet around them."""
+    rows = text.splitlines() if lines else [" ".join(text.split())]
+    rows = [escape(row.translate(_LOOKALIKES)).strip() for row in rows]
+    return "\n".join(
+        "›" + row[len(_QUOTE_MARK) :] if row.startswith(_QUOTE_MARK) else row for row in rows
+    )
+
+
 def cut(text: str, limit: int = TEXT_LIMIT) -> str:
     """`text` within `limit` characters, with a visible … where it was cut, never inside an
     escaped `&amp;`, `&lt;` or `&gt;` (so escaped text may be cut too)."""

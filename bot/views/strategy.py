@@ -18,6 +18,7 @@ from bot.views.kit import (
     input_block,
     option,
     plain,
+    quoted,
     section,
     text_element,
 )
@@ -113,7 +114,7 @@ def reflection_modal(
     blocks: list[Block] = [context(who), section(prompts.text("strategy.nudge"))]
     if quote_back:
         blocks.append(
-            context(prompts.text("strategy.quote_back", text=escape(cut(quote_back, 500))))
+            context(prompts.text("strategy.quote_back", text=quoted(cut(quote_back, 500))))
         )
     blocks += [
         {
