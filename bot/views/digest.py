@@ -90,7 +90,7 @@ def about_blocks(week: TeamWeek) -> list[Block]:
 
 # --- the weekly manager digest ------------------------------------------------------
 
-REPLY_PRIVATELY = "digest_reply"  # value: "checkin id:field"
+REPLY_PRIVATELY = "digest_reply"  # value: "<check-in ref>:<field>", never a row id
 REPLY_MODAL = "digest_reply_modal"
 
 
