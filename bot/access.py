@@ -27,7 +27,8 @@ KIND = "access_change"  # the outbox kind of an announcement
 HOME, ORG_FILE = "home", "orgfile"
 EXPIRES = timedelta(days=7)  # an announcement still matters after a long outage
 LATEST = 5  # changes App Home lists
-MEMBER_PAGE, MEMBER_PAGES = 200, 25  # conversations.members: 5,000 members is plenty
+# conversations.members runs before the modal's 3-second answer: at most 1,000 members counted.
+MEMBER_PAGE, MEMBER_PAGES = 200, 5
 
 
 @dataclass(frozen=True)

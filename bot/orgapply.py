@@ -35,7 +35,7 @@ def apply_config(
     if not diff.writes and not diff.replan:
         return diff
     old = OrgConfig.model_validate(stored.config) if stored.config else None
-    access.record(session, workspace_id, old, config, by, now)
+    diff.announced = len(access.record(session, workspace_id, old, config, by, now))
     # The first configuration asks nobody again: everyone's first reflection is planned anyway.
     changes = objective_changes(stored, config) if stored.config else []
     apply_org(session, stored, workspace_id, name, config, now)

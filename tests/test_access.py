@@ -257,11 +257,11 @@ def imported(tmp_path: Path, session: Session, slack: FakeSlack, clock):
     client = WebClient(token="xoxb-test-token", base_url=slack.url)
 
     def run(text: str) -> int:
-        path = tmp_path / "org.yml"
+        path, out = tmp_path / "org.yml", io.StringIO()
         path.write_text(text)
-        return run_import(
-            path, yes=True, session=session, client=client, now=clock(), out=io.StringIO()
-        )
+        code = run_import(path, yes=True, session=session, client=client, now=clock(), out=out)
+        run.out = out.getvalue()
+        return code
 
     assert run(FILE) == 0
     return run
@@ -280,6 +280,7 @@ def test_an_org_file_import_announces_each_kind_of_change_to_readers_before_and_
         .replace("  - {key: web, name: Web, manager: U2, members: [U1]}\n", "")
     )
     assert imported(changed) == 0
+    assert "6 change(s) to who reads" in imported.out
     assert changes(engine)[first:] == [
         (None, "orgfile", "leader", None, None, "U1"),
         (None, "orgfile", "admin", None, "UADMIN", None),
