@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 import prompts
-from bot import checkins, digests, lifecycle, strategy
+from bot import access, checkins, digests, lifecycle, strategy
 from bot import concerns as concern_service
 from bot.org import Plan, can_be_nudged, load_config, plan_for
 from bot.views.checkin import nudge_message
@@ -54,6 +54,11 @@ def compose(session: Session, row: Delivery, now: datetime) -> Outgoing:
         return _manager_digest(session, row, now)
     if row.kind == digests.LEADERSHIP_DIGEST:
         return _leadership_digest(session, row)
+    if row.kind == access.KIND:
+        built = access.announcement(session, row)
+        if built is None:
+            raise Skip("the changes it announces are gone")
+        return Outgoing([Message(*built)])
     raise Skip(f"unknown kind {row.kind}")
 
 

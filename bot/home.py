@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot import strategy
+from bot import access, strategy
 from bot.config import OrgConfig, zone_or
 from bot.digest import TeamWeek, team_week
 from bot.org import can_be_nudged, load_config, plan_for
@@ -49,6 +49,7 @@ class HomeData:
     teams: list[TeamView] = field(default_factory=list)
     is_admin: bool = False
     team_count: int = 0
+    access: access.Latest | None = None  # admins only: the last changes to who reads
 
 
 def is_admin(config: OrgConfig | None, person_admin: bool, user_id: str) -> bool:
@@ -64,6 +65,8 @@ def gather(session: Session, workspace_id: str, user_id: str, now: datetime) -> 
     data.is_admin = is_admin(config, bool(person and person.is_admin), user_id)
     if config is None:
         return data
+    if data.is_admin:
+        data.access = access.latest(session, workspace_id)
     data.team_count = queries.team_count(session=session, workspace_id=workspace_id)
     plan = plan_for(session, workspace_id, user_id, config)
     data.mine = strategy.latest_by_objective(session, workspace_id, user_id)

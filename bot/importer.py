@@ -73,6 +73,11 @@ def run_import(
         f"Applied {len(diff.lines)} change(s); check-ins re-planned for "
         f"{len(applied.replan)} people.\n"
     )
+    if applied.announced:
+        out.write(
+            f"{applied.announced} change(s) to who reads (leaders, admins, managers, the "
+            "leadership channel) will be told to every leader and admin by DM.\n"
+        )
     return OK
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot import checkins, strategy
+from bot import access, checkins, strategy
 from bot.config import OrgConfig
 from bot.orgdiff import Diff, Stored, apply_org, diff_org, load_stored
 from bot.schedule import opening_problems
@@ -25,13 +25,17 @@ def apply_config(
     now: datetime,
     *,
     also_replan: Iterable[str] = (),
+    by: access.Author = access.IMPORT,
 ) -> Diff:
-    """Store `config`, re-plan whoever it moves and re-ask reflections; the caller commits."""
+    """Store `config`, re-plan whoever it moves, re-ask reflections and announce changes to
+    who reads (made `by` an admin in App Home or an org file import); the caller commits."""
     stored = load_stored(session, workspace_id)
     diff = diff_org(stored, config)
     diff.replan |= set(also_replan)
     if not diff.writes and not diff.replan:
         return diff
+    old = OrgConfig.model_validate(stored.config) if stored.config else None
+    diff.announced = len(access.record(session, workspace_id, old, config, by, now))
     # The first configuration asks nobody again: everyone's first reflection is planned anyway.
     changes = objective_changes(stored, config) if stored.config else []
     apply_org(session, stored, workspace_id, name, config, now)

@@ -38,6 +38,7 @@ class Diff:
     removals: list[str] = field(default_factory=list)
     replan: set[str] = field(default_factory=set)
     writes: bool = False
+    announced: int = 0  # changes to who reads, told to every leader and admin
 
     def add(self, line: str) -> None:
         self.lines.append(line)

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 import prompts
-from bot import orgedit
+from bot import access, orgedit
 from bot.config import OrgConfig
 from bot.deps import Deps
 from bot.org import load_config
@@ -27,6 +27,8 @@ from storage import queries
 
 logger = logging.getLogger(__name__)
 Build = Callable[[OrgConfig], dict[str, Any] | None]
+# Looks at a checked change before it is saved: a view asking to confirm it, or None to save.
+Check = Callable[[Session, OrgConfig | None, OrgConfig], dict[str, Any] | None]
 
 
 def register(app: App) -> None:
@@ -121,7 +123,21 @@ def submit_leaders(ack: Ack, client: WebClient, context: BoltContext, view: dict
     values = views.read_leaders(view["state"]["values"])
     people = {"leaders": values["leaders"], "admins": values["admins"]}
     form = orgedit.Form(views.LEADERS_FIELDS, fallback="leaders", people=people)
-    _save(ack, client, context, view, Edit(lambda d: orgedit.with_settings(d, values), form))
+    confirmed = metadata(view).get("confirm")
+
+    def check(session: Session, old: OrgConfig | None, new: OrgConfig) -> dict[str, Any] | None:
+        """Non-leaders in the leadership channel are named once; saving again keeps it."""
+        if new.leadership_channel and new.leadership_channel == confirmed:
+            return None
+        found = access.check_channel(
+            client, session, context.team_id or "", old, new, context.bot_user_id
+        )
+        if found.refusal:
+            raise orgedit.Refused({"channel": found.refusal})
+        return views.leaders_modal(new, warning=found.warning) if found.warning else None
+
+    edit = Edit(lambda d: orgedit.with_settings(d, values), form, check=check)
+    _save(ack, client, context, view, edit)
 
 
 def submit_schedule(ack: Ack, client: WebClient, context: BoltContext, view: dict) -> None:
@@ -189,6 +205,7 @@ class Edit:
     change: orgedit.Change
     form: orgedit.Form
     refresh: dict[str, Build] = field(default_factory=dict)  # "root_view_id" → its new view
+    check: Check | None = None
 
 
 def _save(ack: Ack, client: WebClient, context: BoltContext, view: dict, edit: Edit) -> None:
@@ -205,12 +222,19 @@ def _save(ack: Ack, client: WebClient, context: BoltContext, view: dict, edit: E
             config = orgedit.prepare(
                 session, client, workspace_id, old, edit.change, edit.form, now
             )
+            confirm = edit.check(session, old, config) if edit.check else None
         except orgedit.Refused as refused:
             session.rollback()
             ack(response_action="errors", errors=refused.errors)
             return
+        if confirm is not None:
+            session.rollback()
+            ack(response_action="update", view=confirm)
+            return
         ack()
-        apply_config(session, workspace_id, _name(session, client, workspace_id), config, now)
+        by = access.Author(access.HOME, context.user_id)
+        name = _name(session, client, workspace_id)
+        apply_config(session, workspace_id, name, config, now, by=by)
         session.commit()
         _redraw(client, view, edit.refresh, config)
         publish_home(client, session, workspace_id, context.user_id or "", now)

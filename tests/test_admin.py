@@ -304,6 +304,7 @@ def test_a_team_gets_its_own_schedule_and_can_go_back_to_the_organisations(
 
 
 def test_an_admin_sets_leaders_admins_and_the_leadership_channel(org, engine, slack, requests):
+    slack.channel_members["C0LEADERS"] = {"UCEO", "U3", "UBOT"}  # only leaders read it
     requests.action("admin_open_leaders", "leaders", user="UADMIN")
     form = opened(slack)
     values = put(filled(form), "leaders", selected_users=["UCEO", "U3"])

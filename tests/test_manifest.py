@@ -29,6 +29,9 @@ BOT_SCOPES = {
     "users:read.email",
     "im:write",
     "files:write",
+    # conversations.members: who reads the leadership channel (public, private)
+    "channels:read",
+    "groups:read",
 }
 BOT_EVENTS = {"app_home_opened", "user_change", "team_join", "app_uninstalled", "tokens_revoked"}
 

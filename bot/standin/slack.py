@@ -24,6 +24,7 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 TRIGGER_LIFETIME = 3.0  # seconds: a trigger_id opens one view, within three seconds
 MESSAGES = ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage")
 VIEWS = ("views.open", "views.push", "views.update", "views.publish")
+BOT_USER = "UBOT"  # the app's bot user, as auth.test names it
 _CHANNEL = re.compile(r"[CDG][A-Z0-9]+")
 _counter = itertools.count(1)
 
@@ -62,7 +63,8 @@ class FakeSlack:
     on: dict[str, Handler] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     page_size: int = 2
-    channel_members: dict[str, set[str]] = field(default_factory=dict)
+    channel_members: dict[str, set[str]] = field(default_factory=dict)  # the channels it knows
+    private_channels: set[str] = field(default_factory=set)  # seen only by their members
     refusals: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -201,13 +203,34 @@ class FakeSlack:
         self._exchanged.add(trigger)
         return "", ""
 
+    def _members(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.members as Slack answers it: a channel the bot can't see (unknown, or
+        private without the bot in it) is channel_not_found; pages follow `cursor`."""
+        channel = str(params.get("channel", ""))
+        members = self.channel_members.get(channel)
+        if members is None or (channel in self.private_channels and BOT_USER not in members):
+            return {"ok": False, "error": "channel_not_found"}
+        cursor, limit = str(params.get("cursor") or "0"), int(params.get("limit") or 100)
+        if not cursor.isdigit():
+            return {"ok": False, "error": "invalid_cursor"}
+        if not 0 < limit <= 1000:
+            return {"ok": False, "error": "invalid_limit"}
+        start, size = int(cursor), min(limit, self.page_size)
+        page = sorted(members)[start : start + size]
+        more = start + size < len(members)
+        return {
+            "ok": True,
+            "members": page,
+            "response_metadata": {"next_cursor": str(start + size) if more else ""},
+        }
+
     def _default(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {
                 "ok": True,
                 "team_id": self.team_id,
                 "team": "Acme",
-                "user_id": "UBOT",
+                "user_id": BOT_USER,
                 "bot_id": "B0BOT",
                 "url": "https://acme.slack.com/",
             }
@@ -240,6 +263,8 @@ class FakeSlack:
                 if user["id"] == params.get("user"):
                     return {"ok": True, "user": user}
             return {"ok": False, "error": "user_not_found"}
+        if method == "conversations.members":
+            return self._members(params)
         if method == "conversations.open":
             user = str(params.get("users", "")).split(",")[0]
             return {"ok": True, "channel": {"id": dm_channel(user) if user else "D0"}}

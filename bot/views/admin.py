@@ -15,7 +15,7 @@ from bot.views.form import (
     text_input,
     users_input,
 )
-from bot.views.kit import Block, actions, button, context, cut, escape, option, section
+from bot.views.kit import Block, actions, button, context, cut, escape, option, plain, section
 from bot.views.kit import input_block as field
 
 OBJECTIVES = "admin_objectives"
@@ -216,8 +216,12 @@ def team_form(team: TeamSpec | None, teams: list[TeamSpec]) -> dict[str, Any]:
     return modal(title, blocks, callback_id=TEAM_FORM, submit=True, meta=meta)
 
 
-def leaders_modal(config: OrgConfig) -> dict[str, Any]:
-    """The leadership group, leadbot's admins and the leadership channel."""
+def leaders_modal(config: OrgConfig, *, warning: str | None = None) -> dict[str, Any]:
+    """The leadership group, leadbot's admins and the leadership channel.
+
+    With a `warning` (people outside the group read the channel), it keeps what was chosen and
+    saving again confirms that channel.
+    """
     p = "admin.leaders."
     channel: Block = {
         "type": "conversations_select",
@@ -227,7 +231,7 @@ def leaders_modal(config: OrgConfig) -> dict[str, Any]:
         channel["initial_conversation"] = config.leadership_channel
     blocks = [
         context(prompts.text("admin.no_access")),
-        section(prompts.text(p + "intro")),
+        section(warning or prompts.text(p + "intro")),
         field(
             "leaders", prompts.text(p + "leaders_label"), users_input(config.leaders), optional=True
         ),
@@ -246,7 +250,11 @@ def leaders_modal(config: OrgConfig) -> dict[str, Any]:
             hint=prompts.text(p + "channel_hint"),
         ),
     ]
-    return modal(prompts.text(p + "title"), blocks, callback_id=LEADERS, submit=True)
+    if warning is None:
+        return modal(prompts.text(p + "title"), blocks, callback_id=LEADERS, submit=True)
+    meta = {"confirm": config.leadership_channel}
+    view = modal(prompts.text(p + "title"), blocks, callback_id=LEADERS, submit=True, meta=meta)
+    return {**view, "submit": plain(prompts.text("access.save_anyway"), 24)}
 
 
 def read_objective(values: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 import prompts
 from bot.config import ObjectiveSpec
 from bot.home import HomeData, TeamView
+from bot.views import access as access_views
 from bot.views import checkin as checkin_views
 from bot.views import strategy as strategy_views
 from bot.views.digest import about_blocks, lines_sections
@@ -249,7 +250,7 @@ def _admin(data: HomeData) -> list[Block]:
             digest_day=config.schedule.digest.day,
             digest_time=f"{config.schedule.digest.time:%H:%M}",
         )
-    return [
+    blocks = [
         section(f"*{prompts.text('home.admin_heading')}*\n{prompts.text('home.admin_text')}"),
         context(summary or "—"),
         actions(
@@ -259,6 +260,9 @@ def _admin(data: HomeData) -> list[Block]:
             )
         ),
     ]
+    if data.access is not None:
+        blocks.append(access_views.latest_block(data.access.rows, data.access.names, data.zone))
+    return blocks
 
 
 def list_modal(title: str, heading: str, lines: list[str]) -> dict[str, Any]:
