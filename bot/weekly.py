@@ -165,41 +165,41 @@ def shown(counts: list[int], min_group: int) -> dict[int, int] | None:
     return {level: counts[level - 1] for level in range(1, 6)}
 
 
-def kept_energy(
-    session: Session, workspace_id: str, team_key: str, label: str, rows: Iterable[Checkin]
-) -> list[int]:
-    """The team's energy counts for `label`, as the first digest that showed the week had
-    them: kept as a team figure, so forgetting someone later changes no past week."""
-    return queries.keep_team_energy(
-        session=session,
-        workspace_id=workspace_id,
-        team_key=team_key,
-        period=label,
-        counts=tally(row for row in rows if counts_for(row, label)),
-    )
-
-
-def energy_trend(
-    session: Session, workspace_id: str, team_key: str, period: str, min_group: int
-) -> str | None:
-    """An 8-week sparkline of the team's average energy (· where a week's energy is hidden).
-
-    Each week is the team's figure kept when a digest first showed it (kept_energy), read
-    from the answers written to this team, not those of today's members: a past week's value
-    never changes when someone joins, leaves or is forgotten, so comparing two digests can
-    never single out one person's energy.
-    """
+def kept_energies(
+    session: Session, workspace_id: str, team_key: str, period: str
+) -> dict[str, list[int]]:
+    """The team's energy counts for the TREND weeks up to `period`, each as the first digest
+    that showed the week had it: kept as a team figure (TeamEnergy), so forgetting someone
+    later changes no past week. Weeks not kept yet are counted from the answers written to
+    this team, not those of today's members, and kept now (one read when all are kept)."""
     labels = periods_back(period, TREND)
+    kept = queries.team_energies(
+        session=session, workspace_id=workspace_id, team_key=team_key, periods=labels
+    )
+    missing = [label for label in labels if label not in kept]
+    if not missing:
+        return kept
     rows = session.exec(
         select(Checkin).where(
             Checkin.workspace_id == workspace_id,
             Checkin.team_key == team_key,
-            col(Checkin.period).in_([shift_label(labels[0], -1), *labels]),
+            col(Checkin.period).in_([shift_label(missing[0], -1), *missing]),
         )
     ).all()
+    counted = {label: tally(r for r in rows if counts_for(r, label)) for label in missing}
+    return queries.keep_team_energies(
+        session=session, workspace_id=workspace_id, team_key=team_key, counts=counted
+    ) | {label: kept[label] for label in kept}
+
+
+def energy_trend(kept: dict[str, list[int]], min_group: int) -> str | None:
+    """An 8-week sparkline of the team's average energy (· where a week's energy is hidden),
+    from the weeks' kept figures (see kept_energies): a past week's value never changes when
+    someone joins, leaves or is forgotten, so comparing two digests can never single out one
+    person's energy."""
     averages: list[float | None] = []
-    for label in labels:
-        counts = shown(kept_energy(session, workspace_id, team_key, label, rows), min_group)
+    for label in sorted(kept):
+        counts = shown(kept[label], min_group)
         total = sum(counts.values()) if counts else 0
         averages.append(sum(k * v for k, v in counts.items()) / total if counts else None)
     return sparkline(averages) if any(v is not None for v in averages) else None
@@ -230,19 +230,12 @@ def team_digest(
     week = team_week(session, config, workspace_id, team_key, period)
     history = History(session, workspace_id, week.members, period, QUIET_WEEKS)
     min_group = config.anonymity.min_group_size
+    kept = kept_energies(session, workspace_id, team_key, period) if with_energy else {}
     digest = TeamDigest(
         week=week,
         figures=history.figures(),
-        energy=(
-            shown(kept_energy(session, workspace_id, team_key, period, week.answered), min_group)
-            if with_energy
-            else None
-        ),
-        energy_trend=(
-            energy_trend(session, workspace_id, team_key, period, min_group)
-            if with_energy
-            else None
-        ),
+        energy=shown(kept[period], min_group) if with_energy else None,
+        energy_trend=energy_trend(kept, min_group) if with_energy else None,
     )
     digest.quiet = history.quiet(week.members, week.names)
     digest.blockers = [Blocker(q, history.blocked_weeks(q.user_id)) for q in week.blockers]

@@ -208,30 +208,43 @@ def checkin_by_ref(*, session: Session, workspace_id: str, ref: str) -> Checkin 
     ).first()
 
 
-def keep_team_energy(
-    *, session: Session, workspace_id: str, team_key: str, period: str, counts: list[int]
-) -> list[int]:
-    """The team's energy counts for `period` as first kept; `counts` are kept when none are
-    yet (once, whoever races: the unique key decides). Commits."""
-    values = {
-        "workspace_id": workspace_id,
-        "team_key": team_key,
-        "period": period,
-        "counts": counts,
-        "created_at": utcnow(),
-    }
+def team_energies(
+    *, session: Session, workspace_id: str, team_key: str, periods: Collection[str]
+) -> dict[str, list[int]]:
+    """The team's kept energy counts for these periods (those that have them)."""
+    rows = session.exec(
+        select(TeamEnergy.period, TeamEnergy.counts).where(
+            TeamEnergy.workspace_id == workspace_id,
+            TeamEnergy.team_key == team_key,
+            col(TeamEnergy.period).in_(list(periods)),
+        )
+    )
+    return {period: list(counts) for period, counts in rows}
+
+
+def keep_team_energies(
+    *, session: Session, workspace_id: str, team_key: str, counts: dict[str, list[int]]
+) -> dict[str, list[int]]:
+    """Keep these counts for the periods that have none yet (once, whoever races: the unique
+    key decides, one statement); the counts kept for those periods. Commits."""
+    now = utcnow()
+    values = [
+        {
+            "workspace_id": workspace_id,
+            "team_key": team_key,
+            "period": period,
+            "counts": period_counts,
+            "created_at": now,
+        }
+        for period, period_counts in counts.items()
+    ]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(TeamEnergy).values(values).on_conflict_do_nothing())
     session.commit()
-    kept = session.exec(
-        select(TeamEnergy.counts).where(
-            TeamEnergy.workspace_id == workspace_id,
-            TeamEnergy.team_key == team_key,
-            TeamEnergy.period == period,
-        )
-    ).one()
-    return list(kept)
+    return team_energies(
+        session=session, workspace_id=workspace_id, team_key=team_key, periods=list(counts)
+    )
 
 
 # --- the outbox --------------------------------------------------------------------
