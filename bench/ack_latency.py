@@ -1,6 +1,6 @@
 """Ack latency: `/concern` and a check-in `view_submission`, leadbot against a minimal Bolt app.
 
-All serve on the same stack (waitress through bot.server.serve_http, 8 threads) in their own
+All serve on the same stack (waitress through bot.web.server.serve_http, 8 threads) in their own
 processes, in the same run, against one fake Slack (no limits: the latency is ours, not its):
 - `leadbot`: the web process of the web/worker split (`python -m bot web`), with a worker
   process storing the answers it hands on;

@@ -1,9 +1,10 @@
-"""One process of the ack-latency bench, on the same stack as leadbot (bot.server.serve_http).
+"""One process of the ack-latency bench, on the same stack as leadbot (bot.web.server.serve_http).
 
 `python -m bench.ack_server KIND DATABASE_URL SLACK_API_URL PORT`, where KIND is
 - `web`: leadbot as `python -m bot web` serves it (acknowledges, and its handoff thread writes
   the answers to the inbox);
-- `worker`: the worker's inbox job (`bot.inbox.drain`, every second, as the scheduler runs it),
+- `worker`: the worker's inbox job (`bot.runtime.inbox.drain`, every second, as the scheduler runs
+it),
   which stores those answers; its other jobs are left out so that no fan-out of nudges runs
   during the measurement (PORT is ignored);
 - `one`: leadbot as `python -m bot` serves it (acknowledges, then stores in the same process);
@@ -22,17 +23,17 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import inbox
 from bot.app import create_app, web_client
 from bot.cli import yield_to_web
-from bot.concerns import Draft
-from bot.deps import Deps, utcnow
-from bot.inbox import Handoff
+from bot.concerns.rules import Draft
+from bot.concerns.views import compose_modal
 from bot.logs import LISTENER_THREADS
-from bot.server import serve_http, stop_on_sigterm
+from bot.outbox.tokens import client_factory
+from bot.runtime import inbox
+from bot.runtime.deps import Deps, utcnow
+from bot.runtime.inbox import Handoff
 from bot.settings import Settings
-from bot.tokens import client_factory
-from bot.views.concern import compose_modal
+from bot.web.server import serve_http, stop_on_sigterm
 from handlers import inbox_handlers
 from storage.engine import make_engine
 

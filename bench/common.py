@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.config import OrgConfig
+from bot.org.config import OrgConfig
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.models import Membership, Person, Team, Workspace

@@ -3,7 +3,7 @@
 History: each person's nudge for each of the 52 weeks (sent), and their check-in for most of
 them (answered with quotes, energy and sometimes a blocker; some skips; some silence), plus
 one reflection each. The build runs in a fresh process (`python -m bench.digest URL`) that
-composes every digest with `bot.digests.compose_manager`, one session per manager as the
+composes every digest with `bot.digest.delivery.compose_manager`, one session per manager as the
 sender does; its wall time and peak RSS are the figures.
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bench.common import ROOT, WORKSPACE, analyze, database, org_config, people_of, seed_org
-from bot.schedule import shift_label
+from bot.org.schedule import shift_label
 from storage.models import Checkin, Delivery, Reflection
 
 TEAMS, SIZE, WEEKS = 1_000, 10, 52
@@ -134,8 +134,8 @@ def build_all(url: str) -> dict[str, Any]:
     """Compose every manager's digest (the measured part)."""
     from sqlmodel import Session
 
-    from bot import digests
-    from bot.org import load_config
+    from bot.digest import delivery as digests
+    from bot.org.plan import load_config
     from storage import queries
     from storage.engine import make_engine
 

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 # Slack's tiers a minute, as buckets (rate a second, burst); the sender's pacer is set
-# independently in bot/pacer.py, so this table is the "real Slack" it has to live with.
+# independently in bot/outbox/pacer.py, so this table is the "real Slack" it has to live with.
 TIER = {1: (1 / 60, 2), 2: (20 / 60, 5), 3: (50 / 60, 12), 4: (100 / 60, 25)}
 METHOD_TIER = {
     "auth.test": 4,

@@ -34,7 +34,7 @@ from bench.common import (
     slack_user,
 )
 from bench.fakeslack import POST_RATE, EnforcingSlack, Server
-from bot.org import plan_for
+from bot.org.plan import plan_for
 from storage import queries
 from storage.models import Delivery
 

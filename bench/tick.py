@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from bench.common import WORKSPACE, analyze, database
-from bot.sender import LEASE
+from bot.outbox.sender import LEASE
 from storage import queries
 from storage.models import Delivery, Person
 

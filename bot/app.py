@@ -11,12 +11,12 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 import handlers
-from bot import failsafe
-from bot.dedupe import resent
-from bot.deps import Deps
 from bot.logs import ContextExecutor
-from bot.oauth import oauth_settings
-from bot.outage import database_unavailable, why
+from bot.outbox.dedupe import resent
+from bot.runtime.deps import Deps
+from bot.runtime.outage import database_unavailable, why
+from bot.web import failsafe
+from bot.workspace.oauth import oauth_settings
 from handlers.lifecycle import resume_if_back
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def create_app(deps: Deps, *, listener_executor: Executor | None = None) -> App:
 
     app.error(failsafe.error_handler(deps))  # what fails before a listener runs
     kept = handlers.register_all(app, deps.clock)
-    failsafe.install(app, deps.engine)  # one way to fail, for every listener (bot/failsafe.py)
+    failsafe.install(app, deps.engine)  # one way to fail, for every listener (bot/web/failsafe.py)
     app.use(Provide(deps, kept))  # Bolt runs global middleware before any listener
     return app
 
@@ -88,7 +88,7 @@ class Provide(Middleware):
         except Exception as error:
             if not database_unavailable(error):
                 raise
-            # The listener meets the same database and fails its one way (bot/failsafe.py),
+            # The listener meets the same database and fails its one way (bot/web/failsafe.py),
             # which answers Slack; a failing middleware would get Slack a 500.
             self.deps.outages.database.failed("middleware", self.deps.clock(), why(error))
         return next()

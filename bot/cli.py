@@ -14,14 +14,14 @@ from apscheduler.schedulers.base import BaseScheduler
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.deps import Deps, utcnow
-from bot.export import add_export_parser, export_data
-from bot.inbox import Handoff
 from bot.logs import configure_logging, setup_logging
-from bot.outage import Outages
-from bot.pacer import POST_MESSAGE, Pacer, Rate, paced_client
+from bot.outbox.pacer import POST_MESSAGE, Pacer, Rate, paced_client
+from bot.outbox.tokens import client_factory, import_client
+from bot.runtime.deps import Deps, utcnow
+from bot.runtime.inbox import Handoff
+from bot.runtime.outage import Outages
 from bot.settings import Settings, SettingsError, load_settings
-from bot.tokens import client_factory, import_client
+from bot.workspace.export import add_export_parser, export_data
 from storage.engine import make_engine
 from storage.migrate import upgrade
 
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     command = args.command or "run"
     if command == "manifest":
-        from bot.manifest import dump, http_manifest, load_manifest
+        from bot.workspace.manifest import dump, http_manifest, load_manifest
 
         try:
             print(dump(http_manifest(args.url) if args.url else load_manifest()), end="")
@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "export":
         return export_data(engine, args.out, args.workspace, err=sys.stderr)
     if command == "digest":
-        from bot.digest_cli import print_digest
+        from bot.digest.cli import print_digest
 
         return print_digest(
             engine,
@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def import_file(settings: Settings, engine: object, path: str, *, yes: bool) -> int:
-    from bot.importer import run_import
+    from bot.setup.importer import run_import
 
     client = import_client(settings, engine, path)  # type: ignore[arg-type]
     with Session(engine) as session:  # type: ignore[arg-type]
@@ -159,7 +159,7 @@ def import_file(settings: Settings, engine: object, path: str, *, yes: bool) -> 
 
 def export_file(engine: object, out: str | None, workspace: str | None) -> int:
     """Print (or write to `out`) the stored configuration as an org file; 1 when there is none."""
-    from bot.exportorg import ExportError, choose_workspace, export_org
+    from bot.org.export import ExportError, choose_workspace, export_org
 
     with Session(engine) as session:  # type: ignore[arg-type]
         try:
@@ -210,10 +210,10 @@ def run(deps: Deps, *, serve: bool = True, work: bool = True) -> int:
     """Serve Slack (unless a worker) and run the scheduler (unless web only) until stopped
     (Ctrl-C or SIGTERM: then what the web process handed on is written before it exits)."""
     from bot.app import create_app
-    from bot.jobs import build_scheduler
-    from bot.readiness import Readiness
-    from bot.sender import Sender
-    from bot.server import serve_http, serve_socket_mode, stop_on_sigterm
+    from bot.outbox.jobs import build_scheduler
+    from bot.outbox.sender import Sender
+    from bot.web.readiness import Readiness
+    from bot.web.server import serve_http, serve_socket_mode, stop_on_sigterm
     from handlers import inbox_handlers
 
     settings = deps.settings

@@ -20,14 +20,14 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.app import create_app
-from bot.deps import Deps
-from bot.importer import run_import
-from bot.sender import Sender
+from bot.digest.views import as_text
+from bot.outbox.sender import Sender
+from bot.runtime.deps import Deps
 from bot.settings import Settings
+from bot.setup.importer import run_import
 from bot.standin.requests import SlackRequests, select_value, text_values
 from bot.standin.serve import InlineExecutor, LoopbackServer
 from bot.standin.slack import FakeSlack
-from bot.views.digest import as_text
 from storage.engine import make_engine
 from storage.migrate import upgrade
 

@@ -5,7 +5,7 @@ logs them; `RedactPayloads` makes sure the libraries don't either: the Slack lib
 debug logs carry whole request and response bodies (a view holding a concern, a slash
 command with its user), and SQLAlchemy's debug logs carry result rows. Tokens and secrets
 are never logged either (`RedactSecrets`), and every line names the request it belongs to
-(`request_id`, set per incoming request by bot/server.py). `LOG_FORMAT=json` writes one
+(`request_id`, set per incoming request by bot/web/server.py). `LOG_FORMAT=json` writes one
 JSON object a line.
 """
 
@@ -151,7 +151,7 @@ def setup_logging(level: str, log_format: str = "text", secrets: Iterable[str | 
     root.handlers[:] = [redact(handler, secrets)]
     root.setLevel(level)
     # APScheduler logs two lines per job run; the inbox job runs every second. Failures are
-    # logged by the jobs themselves (bot/jobs.py `safe`), so below DEBUG the runs stay quiet.
+    # logged by the jobs themselves (bot/outbox/jobs.py `safe`), so below DEBUG the runs stay quiet.
     quiet = logging.DEBUG if logging.getLevelName(level) == logging.DEBUG else logging.WARNING
     logging.getLogger("apscheduler.executors.default").setLevel(quiet)
 

@@ -40,8 +40,12 @@ class Settings:
     port: int = 3000
     log_level: str = "INFO"
     tick_seconds: int = 20
-    send_rate: float = 20.0  # chat.postMessage calls a second, per process (see bot/pacer.py)
-    client_id: str | None = None  # set: a distributable app installed by OAuth (bot/oauth.py)
+    send_rate: float = (
+        20.0  # chat.postMessage calls a second, per process (see bot/outbox/pacer.py)
+    )
+    client_id: str | None = (
+        None  # set: a distributable app installed by OAuth (bot/workspace/oauth.py)
+    )
     client_secret: str | None = field(default=None, repr=False)
     encryption_key: str | None = field(default=None, repr=False)
     log_format: str = "text"  # or "json", one object a line (bot/logs.py)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.deps import Clock
-from bot.inbox import Handler
+from bot.runtime.deps import Clock
+from bot.runtime.inbox import Handler
 
 
 def inbox_handlers() -> dict[str, Handler]:
-    """What each kind of inbox row does (bot/inbox.py)."""
+    """What each kind of inbox row does (bot/runtime/inbox.py)."""
     from handlers import checkin
 
     return dict(checkin.INBOX)

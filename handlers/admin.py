@@ -13,14 +13,14 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 import prompts
-from bot import access, orgedit
-from bot.config import OrgConfig
-from bot.deps import Deps
-from bot.org import load_config
-from bot.orgapply import apply_config
-from bot.views import admin as views
-from bot.views import admin_schedule as schedule_views
-from bot.views.home import ADMIN
+from bot.home.views import ADMIN
+from bot.org import access
+from bot.org.config import OrgConfig
+from bot.org.plan import load_config
+from bot.runtime.deps import Deps
+from bot.setup import edit as orgedit
+from bot.setup import schedule_views, views
+from bot.setup.apply import apply_config
 from bot.views.kit import metadata
 from handlers.home import publish_home
 from storage import queries

@@ -15,13 +15,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 import prompts
-from bot import checkins, failsafe, inbox
-from bot.checkins import Window
-from bot.deps import Deps
-from bot.org import Plan, plan_for
-from bot.outage import database_unavailable, why
-from bot.views import checkin as views
+from bot.checkin import rules as checkins
+from bot.checkin import views
+from bot.checkin.rules import Window
+from bot.org.plan import Plan, plan_for
+from bot.runtime import inbox
+from bot.runtime.deps import Deps
+from bot.runtime.outage import database_unavailable, why
 from bot.views.kit import metadata, notice_modal, slack_date
+from bot.web import failsafe
 from handlers.home import publish_home
 from storage import queries
 from storage.models import Checkin, Inbox

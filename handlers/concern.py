@@ -2,7 +2,7 @@
 
 Everything the writer sees is a modal (never a DM or a message in a channel), and nothing
 about the writer is stored or logged (DESIGN 4): their user id is used only to find their
-team and to count them under the in-memory keyed hash of bot/throttle.py.
+team and to count them under the in-memory keyed hash of bot/concerns/throttle.py.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 import prompts
-from bot import audience as audiences
-from bot import concerns
-from bot.config import OrgConfig
-from bot.deps import Clock, Deps
-from bot.identifying import identifying_details, matcher_for
-from bot.org import load_config
-from bot.recently import Recently
-from bot.throttle import CONCERNS_PER_DAY, FOLLOWUPS_PER_DAY, Limits
-from bot.views import concern as views
-from bot.views import concern_thread
+from bot.concerns import audience as audiences
+from bot.concerns import rules as concerns
+from bot.concerns import thread_views as concern_thread
+from bot.concerns import views
+from bot.concerns.identifying import identifying_details, matcher_for
+from bot.concerns.throttle import CONCERNS_PER_DAY, FOLLOWUPS_PER_DAY, Limits
+from bot.org.config import OrgConfig
+from bot.org.plan import load_config
+from bot.runtime.deps import Clock, Deps
+from bot.runtime.recently import Recently
 from bot.views.kit import metadata
 from handlers import concern_answer
 from storage import queries
@@ -131,7 +131,7 @@ def _send(context: BoltContext, draft: concerns.Draft, *, reviewed: str | None) 
                 return _update(views.compose_modal(draft, flagged=flagged))
         if not limits.concerns.allows(workspace_id, user_id, now):
             return _errors("text", _t("compose.limit", limit=CONCERNS_PER_DAY))
-        try:  # a failing database is answered in the modal by bot/failsafe.py
+        try:  # a failing database is answered in the modal by bot/web/failsafe.py
             receipt = concerns.submit(
                 session,
                 workspace_id=workspace_id,

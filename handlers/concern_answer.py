@@ -13,10 +13,9 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 import prompts
-from bot import concerns
-from bot.deps import Deps
-from bot.views import concern as views
-from bot.views import concern_answer as answer_views
+from bot.concerns import answer_views, views
+from bot.concerns import rules as concerns
+from bot.runtime.deps import Deps
 from bot.views.kit import metadata
 from storage.models import Concern
 

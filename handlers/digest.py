@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 import prompts
-from bot.deps import Deps
-from bot.views.digest import REPLY_MODAL, REPLY_PRIVATELY, reply_modal
+from bot.digest.views import REPLY_MODAL, REPLY_PRIVATELY, reply_modal
+from bot.runtime.deps import Deps
 from bot.views.kit import cut, escape, quoted, section
 from storage import queries
 from storage.models import Checkin

@@ -11,11 +11,11 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 import prompts
-from bot import strategy
-from bot.home import gather
-from bot.org import load_config
-from bot.orgedit import slack_admin
-from bot.views import home as views
+from bot.home import views
+from bot.home.gather import gather
+from bot.org.plan import load_config
+from bot.setup.edit import slack_admin
+from bot.strategy import rules as strategy
 from bot.views.kit import cut, escape, quoted
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def register(app: App) -> None:
 def concern_actions() -> tuple[str | None, str | None]:
     """The concern buttons' action ids, when the concern surface is installed."""
     try:
-        from bot.views import concern
+        from bot.concerns import views as concern
     except ImportError:
         return None, None
     return concern.RAISE, concern.CHECK

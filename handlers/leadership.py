@@ -6,13 +6,13 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from sqlmodel import Session
 
 import prompts
-from bot import digests
-from bot.config import zone_or
-from bot.deps import Deps
-from bot.org import load_config
-from bot.pause import PauseError, pause_end
-from bot.schedule import upcoming_period
-from bot.views.digest import split_messages
+from bot.checkin.pause import PauseError, pause_end
+from bot.digest import delivery as digests
+from bot.digest.views import split_messages
+from bot.org.config import zone_or
+from bot.org.plan import load_config
+from bot.org.schedule import upcoming_period
+from bot.runtime.deps import Deps
 from bot.views.kit import escape, slack_date
 from handlers import yourdata
 from storage import queries

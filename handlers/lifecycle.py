@@ -7,10 +7,10 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
-from bot import lifecycle
-from bot.deps import Clock, Deps
-from bot.oauth import installation_store
-from bot.recently import Recently
+from bot.runtime.deps import Clock, Deps
+from bot.runtime.recently import Recently
+from bot.workspace import lifecycle
+from bot.workspace.oauth import installation_store
 
 logger = logging.getLogger(__name__)
 

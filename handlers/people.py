@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
-from bot import checkins
-from bot.deps import Deps
-from bot.people import upsert_user
+from bot.checkin import rules as checkins
+from bot.runtime.deps import Deps
+from bot.setup.people import upsert_user
 
 
 def register(app: App) -> None:

@@ -9,10 +9,10 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 import prompts
-from bot import strategy
-from bot.deps import Deps
-from bot.org import Plan, plan_for
-from bot.views import strategy as views
+from bot.org.plan import Plan, plan_for
+from bot.runtime.deps import Deps
+from bot.strategy import rules as strategy
+from bot.strategy import views
 from bot.views.kit import section
 from handlers.checkin import tell
 from handlers.home import publish_home

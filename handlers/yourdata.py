@@ -10,10 +10,10 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 import prompts
-from bot import export
-from bot.deps import Deps
-from bot.forget import forget_person
-from bot.views import yourdata as views
+from bot.runtime.deps import Deps
+from bot.workspace import export
+from bot.workspace import yourdata_views as views
+from bot.workspace.forget import forget_person
 
 logger = logging.getLogger(__name__)
 

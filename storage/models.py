@@ -193,7 +193,8 @@ class Delivery(SQLModel, table=True):
 
 
 class Inbox(SQLModel, table=True):
-    """Work a listener acknowledged and handed on: a check-in answer to store (bot/inbox.py).
+    """Work a listener acknowledged and handed on: a check-in answer to store
+    (bot/runtime/inbox.py).
 
     A row lives seconds: it is deleted once handled. Concerns never pass through here.
     """

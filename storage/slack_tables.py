@@ -2,7 +2,7 @@
 
 They are built by slack_sdk's own builders (so its stores read and write them unchanged) on
 `SQLModel.metadata`; `db upgrade` then covers them like every other table. Token columns are
-widened: we store Fernet ciphertexts (bot/oauth.py), which are longer than the tokens.
+widened: we store Fernet ciphertexts (bot/workspace/oauth.py), which are longer than the tokens.
 """
 
 from __future__ import annotations

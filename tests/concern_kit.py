@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import concerns
-from bot.audience import Audience
-from bot.org import load_config
+from bot.concerns import rules as concerns
+from bot.concerns.audience import Audience
+from bot.org.plan import load_config
 from storage import queries
 from tests.conftest import TEAM
 from tests.fakeslack import FakeSlack, trigger_id

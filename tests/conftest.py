@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.app import create_app
-from bot.config import OrgConfig
-from bot.deps import Deps
-from bot.sender import Sender
+from bot.org.config import OrgConfig
+from bot.outbox.sender import Sender
+from bot.runtime.deps import Deps
 from bot.settings import Settings
 from bot.standin.serve import InlineExecutor, LoopbackServer
 from storage.engine import make_engine

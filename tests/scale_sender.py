@@ -1,4 +1,5 @@
-"""One sender process for tests/test_scale.py: ready, wait for a line on stdin, drain, report.
+"""One sender process for tests/outbox/test_scale.py: ready, wait for a line on stdin, drain,
+report.
 
 `python -m tests.scale_sender DATABASE_URL SLACK_API_URL NOW` (NOW: the sender's fixed clock).
 """
@@ -10,8 +11,8 @@ import sys
 from datetime import datetime
 
 from bot.cli import sender_client
-from bot.pacer import Pacer, Rate
-from bot.sender import Sender
+from bot.outbox.pacer import Pacer, Rate
+from bot.outbox.sender import Sender
 from bot.settings import Settings
 from storage.engine import make_engine
 

@@ -15,13 +15,13 @@ from slack_sdk.oauth.installation_store import Installation, InstallationStore
 from sqlalchemy.engine import Engine
 
 from bot.app import create_app
-from bot.deps import Deps
-from bot.oauth import installation_store
-from bot.pacer import Pacer, Rate
-from bot.sender import Sender
+from bot.outbox.pacer import Pacer, Rate
+from bot.outbox.sender import Sender
+from bot.outbox.tokens import client_factory
+from bot.runtime.deps import Deps
 from bot.settings import Settings
 from bot.standin.serve import InlineExecutor, LoopbackServer
-from bot.tokens import client_factory
+from bot.workspace.oauth import installation_store
 from tests.conftest import FakeClock
 from tests.fakeslack import FakeSlack
 from tests.slackreq import SECRET, SlackRequests

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot import dedupe
-from bot.jobs import build_scheduler
+from bot.outbox import dedupe
+from bot.outbox.jobs import build_scheduler
 from handlers import inbox_handlers
 from storage.models import SeenEvent
 from tests.conftest import TEAM, seed_org

@@ -22,19 +22,21 @@ from sqlmodel import Session, SQLModel, select
 
 import handlers
 import prompts
-from bot import checkins, failsafe
 from bot.app import create_app
-from bot.audience import Audience
-from bot.deps import utcnow
-from bot.manifest import load_manifest
+from bot.checkin import rules as checkins
+from bot.checkin import views as checkin_views
+from bot.concerns import answer_views
+from bot.concerns import views as concern_views
+from bot.concerns.audience import Audience
+from bot.digest.views import REPLY_MODAL, reply_modal
+from bot.home import views as home_views
+from bot.runtime.deps import utcnow
+from bot.setup import schedule_views as admin_schedule
+from bot.setup import views as admin_views
 from bot.standin.serve import LoopbackServer
-from bot.views import admin as admin_views
-from bot.views import admin_schedule, yourdata
-from bot.views import checkin as checkin_views
-from bot.views import concern as concern_views
-from bot.views import concern_answer as answer_views
-from bot.views import home as home_views
-from bot.views.digest import REPLY_MODAL, reply_modal
+from bot.web import failsafe
+from bot.workspace import yourdata_views as yourdata
+from bot.workspace.manifest import load_manifest
 from handlers import checkin as checkin_handlers
 from storage.models import Checkin, Concern
 from tests.admin_kit import filled, pick
@@ -53,7 +55,7 @@ from tests.concern_kit import (
 from tests.conftest import TEAM, DatabaseOutage, seed_org
 from tests.slackreq import Reply, SlackRequests, text_values
 from tests.tenancy_kit import install
-from tests.test_manifest import Recorder
+from tests.workspace.test_manifest import Recorder
 
 NUDGE = "2026-11-27T13:00:00+00:00"  # Fri 14:00 in Berlin: week 48 opens for Platform
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -207,7 +209,7 @@ def admin_modal(build: Callable[[], dict]) -> Callable[[World], dict]:
 
 
 def org_config() -> Any:
-    from bot.config import OrgConfig
+    from bot.org.config import OrgConfig
 
     return OrgConfig.model_validate({**ORG, "objectives": OBJECTIVES})
 
@@ -546,7 +548,7 @@ def test_a_bug_after_the_acknowledgement_keeps_it_tells_the_person_and_logs_no_r
         reply = world.requests.command("/checkin", "secret words nobody may log", user=WRITER)
     assert (reply.status, reply.body) == (200, "")
     assert [r["text"] for r in world.slack.responses()] == [ERROR]
-    [line] = [r for r in caplog.records if r.name == "bot.failsafe"]
+    [line] = [r for r in caplog.records if r.name == "bot.web.failsafe"]
     assert line.levelname == "ERROR" and line.exc_info and "checkin_command" in line.getMessage()
     ours = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("bot"))
     assert "secret words" not in ours and WRITER not in ours

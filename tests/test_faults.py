@@ -9,16 +9,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlmodel import Session, select
 
-from bot import checkins
 from bot.app import web_client
+from bot.checkin import rules as checkins
 from bot.cli import sender_client
-from bot.pacer import PacedClient, PacedRateLimitRetry, Pacer, Rate
-from bot.sender import Sender
+from bot.outbox.pacer import PacedClient, PacedRateLimitRetry, Pacer, Rate
+from bot.outbox.sender import Sender
 from bot.views.kit import notice_modal
 from storage.models import Delivery
 from tests.conftest import TEAM, seed_org
 from tests.fakeslack import trigger_id
-from tests.test_pacer import FakeTime
+from tests.outbox.test_pacer import FakeTime
 
 ORG = {
     "timezone": "Europe/Berlin",

@@ -18,16 +18,16 @@ from sqlmodel import Session, select
 
 import bot.app
 import bot.cli
-from bot import inbox
 from bot.app import create_app
-from bot.deps import utcnow
+from bot.runtime import inbox
+from bot.runtime.deps import utcnow
 from bot.standin.requests import SlackRequests
 from bot.standin.serve import InlineExecutor, LoopbackServer
 from handlers import inbox_handlers
 from storage.engine import make_engine
 from storage.models import Checkin, Inbox, Membership
+from tests.checkin.test_checkin_flow import answer_values, plant
 from tests.conftest import TEAM
-from tests.test_checkin_flow import answer_values, plant
 
 SUBMITTED = "2026-11-27T15:00:00+00:00"  # Friday, the week open in Berlin
 

@@ -13,8 +13,9 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from bot import checkins, concerns
-from bot.export import export_data
+from bot.checkin import rules as checkins
+from bot.concerns import rules as concerns
+from bot.workspace.export import export_data
 from storage.models import Checkin, Concern, Person
 from tests.conftest import seed_org
 from tests.slackreq import select_value, text_values

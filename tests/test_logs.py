@@ -1,5 +1,6 @@
 """Logs: no token or secret at any level, no answer text at INFO and above, no concern or its
-writer ever (DESIGN 4, with tests/test_concern_privacy.py), JSON lines, a request id on each."""
+writer ever (DESIGN 4, with tests/concerns/test_concern_privacy.py), JSON lines, a request id on
+each."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session
 
-from bot import checkins, logs
+from bot import logs
+from bot.checkin import rules as checkins
 from bot.settings import Settings
 from tests.concern_kit import ORG as CONCERN_ORG
 from tests.concern_kit import PEOPLE as CONCERN_PEOPLE
 from tests.concern_kit import raise_concern
+from tests.concerns.test_concern_privacy import IDENTIFIERS, LOGGERS, SECRET_TEXT
 from tests.conftest import seed_org
 from tests.slackreq import SECRET, select_value, text_values
 from tests.tenancy_kit import CLIENT_SECRET, KEY, ONE, TOKENS, install
-from tests.test_concern_privacy import IDENTIFIERS, LOGGERS, SECRET_TEXT
 
 ANSWER = "Shipped the secret pricing page nobody else should read"
 ORG = {
@@ -79,7 +81,9 @@ def test_every_line_is_json_with_the_request_id_answered_to_the_caller(
         {"time", "level", "logger", "message", "request_id"} <= set(r) for r in records
     )
     served = [
-        r for r in records if r["logger"] == "bot.server" and "POST /slack/events" in r["message"]
+        r
+        for r in records
+        if r["logger"] == "bot.web.server" and "POST /slack/events" in r["message"]
     ]
     ids = [r["request_id"] for r in served]
     assert len(ids) == 2 and len(set(ids)) == 2 and "-" not in ids

@@ -13,16 +13,16 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot import checkins
+from bot.checkin import rules as checkins
 from bot.cli import sender_client
-from bot.jobs import build_scheduler
-from bot.outage import Outage, for_how_long
-from bot.pacer import Pacer, Rate
-from bot.sender import JITTER, Sender, backoff, retry_delay
+from bot.outbox.jobs import build_scheduler
+from bot.outbox.pacer import Pacer, Rate
+from bot.outbox.sender import JITTER, Sender, backoff, retry_delay
+from bot.runtime.outage import Outage, for_how_long
 from handlers import inbox_handlers
 from storage.models import Delivery
 from tests.conftest import TEAM, seed_org
-from tests.test_pacer import FakeTime
+from tests.outbox.test_pacer import FakeTime
 
 PEOPLE = [{"user_id": "UMGR", "tz": "Europe/Berlin"}] + [
     {"user_id": f"U{i:02d}", "tz": "Europe/Berlin"} for i in range(1, 31)

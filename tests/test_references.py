@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot import digests
-from bot.audience import Audience
-from bot.org import load_config
-from bot.views import concern_answer
-from bot.views.digest import REPLY_PRIVATELY
-from bot.views.digest import reply_modal as digest_reply_modal
+from bot.concerns import answer_views as concern_answer
+from bot.concerns.audience import Audience
+from bot.digest import delivery as digests
+from bot.digest.views import REPLY_PRIVATELY
+from bot.digest.views import reply_modal as digest_reply_modal
+from bot.org.plan import load_config
 from storage.models import Checkin, Concern, ConcernNote, Reflection
 from tests.concern_kit import ORG, PEOPLE, WRITER, deliver_all, raise_concern, submit
 from tests.conftest import TEAM, seed_org

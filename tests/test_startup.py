@@ -12,10 +12,10 @@ from slack_bolt import App
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 import bot.cli
-import bot.server
+import bot.web.server
 from bot import logs
 from bot.app import LISTENER_TIMEOUT, create_app
-from bot.deps import Deps
+from bot.runtime.deps import Deps
 from bot.settings import Settings
 from bot.standin.serve import InlineExecutor
 from tests.tenancy_kit import CLIENT_SECRET, KEY
@@ -88,8 +88,8 @@ def test_a_normal_start_logs_no_warning(env, database_url, kept, monkeypatch):
     stderr = io.StringIO()  # where leadbot's own log handler writes
     monkeypatch.setattr(logs.sys, "stderr", stderr)
     served: list[App] = []
-    monkeypatch.setattr(bot.server, "serve_http", lambda app, *_: served.append(app))
-    monkeypatch.setattr(bot.server, "serve_socket_mode", lambda app, _token: served.append(app))
+    monkeypatch.setattr(bot.web.server, "serve_http", lambda app, *_: served.append(app))
+    monkeypatch.setattr(bot.web.server, "serve_socket_mode", lambda app, _token: served.append(app))
     for name, value in {**env, "DATABASE_URL": database_url, "SLACK_API_URL": API_URL}.items():
         monkeypatch.setenv(name, value)
     assert bot.cli.main(["web"]) == 0  # serves (here: returns at once), without the scheduler

@@ -15,27 +15,25 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
-from bot import digests
-from bot.audience import Audience, Described
-from bot.concerns import Draft, Receipt
-from bot.config import OrgConfig, Schedule
-from bot.forget import Forgotten
-from bot.home import gather
-from bot.org import load_config
+from bot.checkin import views as checkin
+from bot.concerns import answer_views as concern_answer
+from bot.concerns import thread_views as concern_thread
+from bot.concerns import views as concern
+from bot.concerns.audience import Audience, Described
+from bot.concerns.rules import Draft, Receipt
+from bot.digest import delivery as digests
+from bot.digest import views as digest_views
+from bot.home import views as home_views
+from bot.home.gather import gather
+from bot.org.config import OrgConfig, Schedule
+from bot.org.plan import load_config
+from bot.setup import schedule_views as admin_schedule
+from bot.setup import views as admin
 from bot.standin.blockkit import check_message, check_view
-from bot.views import (
-    admin,
-    admin_schedule,
-    checkin,
-    concern,
-    concern_answer,
-    concern_thread,
-    strategy,
-    yourdata,
-)
-from bot.views import digest as digest_views
-from bot.views import home as home_views
+from bot.strategy import views as strategy
 from bot.views.kit import notice_modal
+from bot.workspace import yourdata_views as yourdata
+from bot.workspace.forget import Forgotten
 from storage.models import Checkin, Concern, ConcernNote, Reflection
 from tests.conftest import TEAM, seed_org
 

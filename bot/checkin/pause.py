@@ -6,8 +6,8 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import parse_duration
-from bot.schedule import local_to_utc
+from bot.org.config import parse_duration
+from bot.org.schedule import local_to_utc
 
 LONGEST = timedelta(days=366)
 _UNTIL = re.compile(r"^until\s+(\d{4}-\d{2}-\d{2})$")

@@ -9,10 +9,11 @@ from enum import Enum
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from bot import digests, strategy
-from bot.org import Plan, load_config, plan_for
-from bot.schedule import Period, next_working_time, period, shift_label
-from bot.views.checkin import Answer
+from bot.checkin.views import Answer
+from bot.digest import delivery as digests
+from bot.org.plan import Plan, load_config, plan_for
+from bot.org.schedule import Period, next_working_time, period, shift_label
+from bot.strategy import rules as strategy
 from storage import queries
 from storage.models import Checkin, Delivery
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.concerns import NOTE_LIMIT, STATUSES, TOPICS
-from bot.views.concern import (
+from bot.concerns.rules import NOTE_LIMIT, STATUSES, TOPICS
+from bot.concerns.views import (
     REPLY_BUTTON,
     REPLY_MODAL,
     SET_STATUS,

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.config import OrgConfig, Schedule, zone_or
-from bot.org import SLACKBOT, can_be_nudged, checkin_team
-from bot.schedule import period_closes, period_label, shift_label
+from bot.org.config import OrgConfig, Schedule, zone_or
+from bot.org.plan import SLACKBOT, can_be_nudged, checkin_team
+from bot.org.schedule import period_closes, period_label, shift_label
 from storage import queries
 from storage.models import Person, Team
 

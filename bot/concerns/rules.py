@@ -16,9 +16,9 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot import audience as audiences
-from bot.audience import Audience, Described
-from bot.config import OrgConfig
+from bot.concerns import audience as audiences
+from bot.concerns.audience import Audience, Described
+from bot.org.config import OrgConfig
 from storage.models import Concern, ConcernNote, Team
 
 TOPICS = ("goals", "work", "culture", "other")

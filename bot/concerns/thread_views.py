@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.concerns import FOLLOWUP, NOTE_LIMIT, REPLY, TOPICS, WITHDRAWN
-from bot.views.concern import (
+from bot.concerns.rules import FOLLOWUP, NOTE_LIMIT, REPLY, TOPICS, WITHDRAWN
+from bot.concerns.views import (
     THREAD,
     WITHDRAW,
     day_text,

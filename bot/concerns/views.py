@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import prompts
-from bot.audience import CHOICES, Described
-from bot.concerns import (
+from bot.concerns.audience import CHOICES, Described
+from bot.concerns.rules import (
     HELPS_LIMIT,
     STATUSES,
     TEXT_LIMIT,

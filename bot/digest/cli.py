@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import digests
-from bot.exportorg import ExportError, choose_workspace
-from bot.org import load_config
-from bot.schedule import last_closed_period, week_start
-from bot.views.digest import as_text, split_messages
+from bot.digest import delivery as digests
+from bot.digest.views import as_text, split_messages
+from bot.org.export import ExportError, choose_workspace
+from bot.org.plan import load_config
+from bot.org.schedule import last_closed_period, week_start
 from storage import queries
 
 

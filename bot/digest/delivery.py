@@ -10,16 +10,16 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 import prompts
-from bot import concerns as concern_service
-from bot.audience import LEADERSHIP, Audience
-from bot.config import OrgConfig, Schedule, zone_or
-from bot.digest import latest_reflections
-from bot.schedule import period, shift_label, upcoming_period
-from bot.views.concern_answer import concern_blocks
-from bot.views.digest import manager_digest
+from bot.concerns import rules as concern_service
+from bot.concerns.answer_views import concern_blocks
+from bot.concerns.audience import LEADERSHIP, Audience
+from bot.digest.leadership_views import leadership_blocks
+from bot.digest.summary import TeamDigest, figure_of, suggestions, team_digest
+from bot.digest.views import manager_digest
+from bot.digest.week import latest_reflections
+from bot.org.config import OrgConfig, Schedule, zone_or
+from bot.org.schedule import period, shift_label, upcoming_period
 from bot.views.kit import Block
-from bot.views.leadership_digest import leadership_blocks
-from bot.weekly import TeamDigest, figure_of, suggestions, team_digest
 from storage import queries
 from storage.models import Concern, ConcernNote, Delivery, Team
 

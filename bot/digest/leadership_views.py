@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 import prompts
-from bot.views.digest import lines_sections
+from bot.digest.summary import Figure
+from bot.digest.views import lines_sections
 from bot.views.kit import Block, context, escape, header, section
-from bot.weekly import Figure
 
 
 def leadership_blocks(

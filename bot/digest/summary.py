@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from bot.config import OrgConfig
-from bot.digest import Quote, TeamWeek, counts_for, team_week
-from bot.schedule import shift_label
+from bot.digest.week import Quote, TeamWeek, counts_for, team_week
+from bot.org.config import OrgConfig
+from bot.org.schedule import shift_label
 from storage import queries
 from storage.models import Checkin, Delivery
 
@@ -104,7 +104,7 @@ class History:
         )
 
     def counted(self, label: str) -> list[Checkin]:
-        """What the digest of `label` counts (bot.digest.counts_for)."""
+        """What the digest of `label` counts (bot.digest.week.counts_for)."""
         return [r for r in self.rows if counts_for(r, label)]
 
     def said(self, user_id: str, label: str) -> Checkin | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import prompts
-from bot.digest import Alignment, Quote, TeamWeek
+from bot.digest.summary import Suggestion, TeamDigest
+from bot.digest.week import Alignment, Quote, TeamWeek
 from bot.views.kit import (
     MESSAGE_BLOCKS,
     TEXT_LIMIT,
@@ -20,7 +21,6 @@ from bot.views.kit import (
     quoted,
     section,
 )
-from bot.weekly import Suggestion, TeamDigest
 
 QUOTE_LIMIT = 280
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.config import OrgConfig
-from bot.org import checkin_team
-from bot.schedule import shift_label
+from bot.org.config import OrgConfig
+from bot.org.plan import checkin_team
+from bot.org.schedule import shift_label
 from storage import queries
 from storage.models import Checkin, Reflection
 

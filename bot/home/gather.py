@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot import access, strategy
-from bot.config import OrgConfig, zone_or
-from bot.digest import TeamWeek, team_week
-from bot.org import can_be_nudged, load_config, plan_for
+from bot.digest.week import TeamWeek, team_week
+from bot.org import access
+from bot.org.config import OrgConfig, zone_or
+from bot.org.plan import can_be_nudged, load_config, plan_for
+from bot.strategy import rules as strategy
 from storage import queries
 from storage.models import Reflection
 

@@ -6,12 +6,12 @@ import re
 from typing import Any
 
 import prompts
-from bot.config import ObjectiveSpec
-from bot.home import HomeData, TeamView
-from bot.views import access as access_views
-from bot.views import checkin as checkin_views
-from bot.views import strategy as strategy_views
-from bot.views.digest import about_blocks, lines_sections
+from bot.checkin import views as checkin_views
+from bot.digest.views import about_blocks, lines_sections
+from bot.home.gather import HomeData, TeamView
+from bot.org import access_views
+from bot.org.config import ObjectiveSpec
+from bot.strategy import views as strategy_views
 from bot.views.kit import (
     VIEW_BLOCKS,
     Block,

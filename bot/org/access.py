@@ -17,8 +17,8 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.config import OrgConfig
-from bot.views import access as views
+from bot.org import access_views as views
+from bot.org.config import OrgConfig
 from bot.views.kit import Block
 from storage import queries
 from storage.models import AccessChange, Delivery, Person

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.config import OrgConfig
+from bot.org.config import OrgConfig
 from storage import queries
 from storage.models import Membership, Objective, Team, Workspace
 

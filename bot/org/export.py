@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 from sqlmodel import Session, select
 
-from bot.config import OrgConfig
-from bot.orgdiff import load_stored
+from bot.org.config import OrgConfig
+from bot.org.diff import load_stored
 from storage.models import Workspace
 
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.config import OrgConfig
+from bot.org.config import OrgConfig
 
 Loc = tuple[str | int, ...]
 _VALUE_ERROR = re.compile(r"^(Value|Assertion) error, ")

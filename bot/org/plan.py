@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.config import OrgConfig, Schedule, zone_or
-from bot.schedule import Period, current_period, last_closed_period, upcoming_period
+from bot.org.config import OrgConfig, Schedule, zone_or
+from bot.org.schedule import Period, current_period, last_closed_period, upcoming_period
 from storage import queries
 from storage.models import Delivery, Person, Team
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import WEEKDAYS, At, Schedule, WorkingHours
+from bot.org.config import WEEKDAYS, At, Schedule, WorkingHours
 
 _LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
 

@@ -9,13 +9,17 @@ from datetime import datetime
 from sqlmodel import Session
 
 import prompts
-from bot import access, checkins, digests, lifecycle, strategy
-from bot import concerns as concern_service
-from bot.org import Plan, can_be_nudged, load_config, plan_for
-from bot.views.checkin import nudge_message
-from bot.views.digest import split_messages
+from bot.checkin import rules as checkins
+from bot.checkin.views import nudge_message
+from bot.concerns import rules as concern_service
+from bot.digest import delivery as digests
+from bot.digest.views import split_messages
+from bot.org import access
+from bot.org.plan import Plan, can_be_nudged, load_config, plan_for
+from bot.strategy import rules as strategy
+from bot.strategy.views import reflection_message
 from bot.views.kit import Block, slack_date
-from bot.views.strategy import reflection_message
+from bot.workspace import lifecycle
 from storage import queries
 from storage.models import Delivery
 

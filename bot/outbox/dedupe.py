@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from bot.deps import Deps
+from bot.runtime.deps import Deps
 from storage.models import SeenEvent
 
 logger = logging.getLogger(__name__)

@@ -10,12 +10,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlmodel import Session, col, select
 
-from bot import checkins, dedupe, inbox, retention
-from bot.deps import Deps
-from bot.org import load_config, plan_for
-from bot.outage import database_unavailable, why
-from bot.people import sync_people
-from bot.sender import HEARTBEAT, Sender
+from bot.checkin import rules as checkins
+from bot.org.plan import load_config, plan_for
+from bot.outbox import dedupe
+from bot.outbox.sender import HEARTBEAT, Sender
+from bot.runtime import inbox
+from bot.runtime.deps import Deps
+from bot.runtime.outage import database_unavailable, why
+from bot.setup.people import sync_people
+from bot.workspace import retention
 from storage import queries
 from storage.models import Uninstall, Workspace
 
@@ -36,7 +39,7 @@ def safe(
 ) -> Callable[[], None]:
     """Run a job, logging its failure by name, so one failure never stops the others. While
     the database is away its failures are the outage's few lines, not a traceback a tick
-    (bot/outage.py); a run that ends well says the database is back, unless the job may end
+    (bot/runtime/outage.py); a run that ends well says the database is back, unless the job may end
     well without asking it (`proves_database=False`)."""
     outage = deps.outages.database
 

@@ -16,10 +16,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import prompts
-from bot import checkins, digests, strategy
-from bot.compose import Message, Skip, compose
-from bot.org import load_config, plan_for
-from bot.outage import Outages, database_unavailable
+from bot.checkin import rules as checkins
+from bot.digest import delivery as digests
+from bot.org.plan import load_config, plan_for
+from bot.outbox.compose import Message, Skip, compose
+from bot.runtime.outage import Outages, database_unavailable
+from bot.strategy import rules as strategy
 from storage import queries
 from storage.models import Delivery
 
@@ -49,7 +51,7 @@ LEASE = timedelta(seconds=30)
 HEARTBEAT = LEASE / 3
 CHANNEL_REFUSED = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
 # What Slack answers when its Web API, not the message, is at fault (besides HTTP 5xx and 429,
-# and no answer at all): the sender's outage lines count these (bot/outage.py).
+# and no answer at all): the sender's outage lines count these (bot/runtime/outage.py).
 UNAVAILABLE = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 JITTER = 0.2  # a retry waits its backoff ± 20 %, so rows that failed together spread out
 

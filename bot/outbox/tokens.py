@@ -11,9 +11,9 @@ import yaml
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot.oauth import installation_store
-from bot.pacer import POST_MESSAGE, Pacer, Rate, paced_client
+from bot.outbox.pacer import POST_MESSAGE, Pacer, Rate, paced_client
 from bot.settings import Settings
+from bot.workspace.oauth import installation_store
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from bot.inbox import Handoff
-from bot.outage import Outages
+from bot.runtime.inbox import Handoff
+from bot.runtime.outage import Outages
 from bot.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -28,5 +28,5 @@ class Deps:
     # In a process that only serves Slack (`python -m bot web`): listeners acknowledge and
     # hand work on to the inbox through it, and a worker does the work. None: they do it too.
     handoff: Handoff | None = None
-    # What the process knows of the database's and Slack's outages (bot/outage.py).
+    # What the process knows of the database's and Slack's outages (bot/runtime/outage.py).
     outages: Outages = field(default_factory=Outages)

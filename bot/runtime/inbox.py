@@ -27,7 +27,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.outage import Outage, database_unavailable, why
+from bot.runtime.outage import Outage, database_unavailable, why
 from storage.models import Inbox
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,9 @@ class Handoff:
 
     def __init__(self, engine: Engine, outage: Outage | None = None) -> None:
         self._engine = engine
-        self._outage = outage  # when given, a failing database is its few lines (bot/outage.py)
+        self._outage = (
+            outage  # when given, a failing database is its few lines (bot/runtime/outage.py)
+        )
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._closed = False
         self._unwritten = 0
@@ -225,7 +227,9 @@ def handle(
     try:
         handler(engine, client, row, now)
     except Exception as error:
-        if not database_unavailable(error):  # else the job's outage lines say it (bot/jobs.py)
+        if not database_unavailable(
+            error
+        ):  # else the job's outage lines say it (bot/outbox/jobs.py)
             level = logging.ERROR if row.attempts >= GIVE_UP else logging.WARNING
             logger.log(
                 level,

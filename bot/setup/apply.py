@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot import access, checkins, strategy
-from bot.config import OrgConfig
-from bot.orgdiff import Diff, Stored, apply_org, diff_org, load_stored
-from bot.schedule import opening_problems
-from bot.strategy import ObjectiveChange
+from bot.checkin import rules as checkins
+from bot.org import access
+from bot.org.config import OrgConfig
+from bot.org.diff import Diff, Stored, apply_org, diff_org, load_stored
+from bot.org.schedule import opening_problems
+from bot.strategy import rules as strategy
+from bot.strategy.rules import ObjectiveChange
 
 Late = dict[str, tuple[ZoneInfo, list[ZoneInfo]]]  # team key → (manager's zone, late zones)
 

@@ -15,11 +15,11 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 import prompts
-from bot.config import OrgConfig, zone_or
-from bot.org import SLACKBOT
-from bot.orgapply import late_openings
-from bot.orgfile import Loc, plain_message
-from bot.people import ADMIN_FLAGS, upsert_user
+from bot.org.config import OrgConfig, zone_or
+from bot.org.file import Loc, plain_message
+from bot.org.plan import SLACKBOT
+from bot.setup.apply import late_openings
+from bot.setup.people import ADMIN_FLAGS, upsert_user
 from storage import queries
 
 Change = Callable[[dict[str, Any]], tuple[dict[str, Any], Loc]]

@@ -11,12 +11,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import orgdiff
-from bot.config import OrgConfig, zone_or
-from bot.org import SLACKBOT
-from bot.orgapply import apply_config, late_openings
-from bot.orgfile import MAX_BYTES, Loc, OrgFile, OrgFileError, parse_org
-from bot.people import fetch_people, upsert_people
+from bot.org import diff as orgdiff
+from bot.org.config import OrgConfig, zone_or
+from bot.org.file import MAX_BYTES, Loc, OrgFile, OrgFileError, parse_org
+from bot.org.plan import SLACKBOT
+from bot.setup.apply import apply_config, late_openings
+from bot.setup.people import fetch_people, upsert_people
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import checkins
-from bot.org import SLACKBOT
+from bot.checkin import rules as checkins
+from bot.org.plan import SLACKBOT
 from storage import queries
 from storage.models import Person
 

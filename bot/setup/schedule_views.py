@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import prompts
-from bot.config import WEEKDAYS, OrgConfig, Schedule, format_duration, parse_duration
-from bot.views.admin import Loc
-from bot.views.form import chosen, modal, select, state, text_input
+from bot.org.config import WEEKDAYS, OrgConfig, Schedule, format_duration, parse_duration
+from bot.setup.form import chosen, modal, select, state, text_input
+from bot.setup.views import Loc
 from bot.views.kit import Block, context, escape, option, section
 from bot.views.kit import input_block as field
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import prompts
-from bot.config import ObjectiveSpec, OrgConfig, TeamSpec
-from bot.views.form import (
+from bot.org.config import ObjectiveSpec, OrgConfig, TeamSpec
+from bot.setup.form import (
     chosen,
     listed,
     modal,

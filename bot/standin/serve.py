@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import App
 from waitress.server import create_server
 
-from bot.server import wsgi_app
+from bot.web.server import wsgi_app
 
 
 class InlineExecutor(Executor):

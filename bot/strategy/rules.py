@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 import prompts
-from bot.config import WEEKDAYS, WorkingHours
-from bot.org import Plan, plan_for
-from bot.schedule import local_to_utc, period_label
+from bot.org.config import WEEKDAYS, WorkingHours
+from bot.org.plan import Plan, plan_for
+from bot.org.schedule import local_to_utc, period_label
 from bot.views.kit import cut
 from storage import queries
 from storage.models import Delivery, Reflection

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import prompts
-from bot.config import ObjectiveSpec
+from bot.org.config import ObjectiveSpec
 from bot.views.kit import (
     Block,
     actions,

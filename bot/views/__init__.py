@@ -1,1 +1,1 @@
-"""Block Kit builders: pure functions from data to the dicts Slack receives."""
+"""The shared Block Kit kit (`kit`); each capability keeps its own builders beside its rules."""

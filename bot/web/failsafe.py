@@ -34,8 +34,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
 import prompts
-from bot.deps import Deps
-from bot.outage import database_unavailable, why
+from bot.runtime.deps import Deps
+from bot.runtime.outage import database_unavailable, why
 from bot.views.kit import notice_modal
 
 logger = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def _lost(kept: bool) -> str:
 
 
 def _log(where: str, kind: str, deps: Deps | None, error: Exception) -> None:
-    """One line: the outage's (bot/outage.py), Slack's refusal, or a bug with its traceback;
+    """One line: the outage's (bot/runtime/outage.py), Slack's refusal, or a bug with its traceback;
     never the request's body, which could hold a concern or its writer (DESIGN 4)."""
     if database_unavailable(error) and deps is not None:
         deps.outages.database.failed(where, deps.clock(), why(error))

@@ -7,7 +7,7 @@ its body. Only then what it is: `parse` wants a content type, a body that decode
 is an object, and the envelope's fields of the types Slack sends (else 400), because Bolt
 reads the envelope (team, user, channel, event, actions, view) before any listener runs, and
 a body of the wrong shape would make it fail with a 500. The size limit (413) is
-bot/server.py's, as the body is read.
+bot/web/server.py's, as the body is read.
 """
 
 from __future__ import annotations

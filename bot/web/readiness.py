@@ -1,6 +1,6 @@
 """Readiness: whether this process can do its work now, that is, whether its database answers.
 
-`/healthz` says the process is alive; `/readyz` (bot/server.py) says whether it is ready: 503
+`/healthz` says the process is alive; `/readyz` (bot/web/server.py) says whether it is ready: 503
 when the database does not answer `SELECT 1` within a second, else 200, for load balancers
 and orchestrators to route around a process that would fail. In Socket Mode there is no HTTP
 to ask, so the same check runs every few seconds and its result is logged when it changes.
@@ -20,7 +20,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.outage import Outage, database_unavailable, why
+from bot.runtime.outage import Outage, database_unavailable, why
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Serving the app: HTTP (waitress, a production WSGI server) or Socket Mode.
 
 Over HTTP every request gets an id (logged with each line it causes, and answered as
-`X-Request-Id`). A `POST /slack/events` is checked here (bot/guard.py), in this order, and
+`X-Request-Id`). A `POST /slack/events` is checked here (bot/web/guard.py), in this order, and
 the first refusal ends it: a body over MAX_BODY gets 413, its bytes past the limit never
 read; then anything unsigned, badly signed or stale (over five minutes) gets 401, whatever
 its body; only a request Slack signed is parsed, and a wrong content type, an undecodable
@@ -29,8 +29,8 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
-from bot.guard import Refused, authenticate, parse, verifier
 from bot.logs import REQUEST_ID
+from bot.web.guard import Refused, authenticate, parse, verifier
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ def wsgi_app(
     app: App, ready: Callable[[], bool] = lambda: True
 ) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
     """`POST /slack/events` (and in OAuth mode the install pages) to Bolt; here `GET /healthz`
-    (alive) and `GET /readyz` (`ready()`: the database answers in a second, bot/readiness.py)."""
+    (alive) and `GET /readyz` (`ready()`: the database answers in a second,
+    bot/web/readiness.py)."""
     slack = SlackRequestHandler(app, path=EVENTS)
     # The secret Bolt verifies with (settings.signing_secret, given in bot/app.py), so the
     # two checks cannot disagree; a private attribute, but App has no public one.

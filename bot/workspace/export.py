@@ -258,7 +258,7 @@ def add_export_parser(commands: Any) -> None:
 
 def export_data(engine: Engine, out: str, workspace: str | None, *, err: TextIO) -> int:
     """The CLI export: 0 written, 1 when there is nothing to export or it cannot be written."""
-    from bot.exportorg import ExportError, choose_workspace
+    from bot.org.export import ExportError, choose_workspace
 
     with Session(engine) as session:
         try:

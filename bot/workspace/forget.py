@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot import checkins, strategy
+from bot.checkin import rules as checkins
+from bot.strategy import rules as strategy
 from storage import queries
 from storage.models import Checkin, Inbox, Reflection
 

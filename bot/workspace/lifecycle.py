@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from bot import checkins
+from bot.checkin import rules as checkins
 from storage import queries
 from storage.models import Delivery, Uninstall
 

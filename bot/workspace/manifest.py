@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import yaml
 
 # app.yml sits at the project root, beside the bot package.
-MANIFEST_PATH = Path(__file__).resolve().parent.parent / "app.yml"
+MANIFEST_PATH = Path(__file__).resolve().parents[2] / "app.yml"
 
 
 def load_manifest(path: Path | None = None) -> dict[str, Any]:

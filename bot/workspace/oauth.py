@@ -1,6 +1,6 @@
 """Distribution: Bolt's OAuth flow on our database, with installed tokens encrypted at rest.
 
-`/slack/install` and `/slack/oauth_redirect` are Bolt's own (served by bot/server.py); the
+`/slack/install` and `/slack/oauth_redirect` are Bolt's own (served by bot/web/server.py); the
 installation and OAuth-state tables are slack_sdk's, created by our migrations
 (storage/slack_tables.py). Every token is written as a Fernet ciphertext keyed by
 LEADBOT_ENCRYPTION_KEY and decrypted only when read.
@@ -20,9 +20,9 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy.engine import Engine
 
 from bot.crypto import TokenCipher
-from bot.deps import Deps
-from bot.manifest import load_manifest
+from bot.runtime.deps import Deps
 from bot.settings import Settings
+from bot.workspace.manifest import load_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def oauth_settings(deps: Deps) -> OAuthSettings | None:
     settings = deps.settings
     if not settings.oauth:
         return None
-    from bot.lifecycle import reinstalled
+    from bot.workspace.lifecycle import reinstalled
 
     def resumed(workspace_id: str) -> None:
         reinstalled(deps.engine, workspace_id, deps.clock())

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, col, select
 
 import storage.slack_tables  # noqa: F401 - the installation tables are erased with the rest
-from bot.config import Retention
-from bot.org import load_config
+from bot.org.config import Retention
+from bot.org.plan import load_config
 from storage.models import (
     Checkin,
     Concern,

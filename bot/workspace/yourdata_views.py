@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import prompts
-from bot.forget import Forgotten
 from bot.views.kit import Block, context, input_block, plain, section
+from bot.workspace.forget import Forgotten
 
 FORGET = "forget_me"  # the confirmation modal's callback_id
 STOP = "stop"  # its checkbox block: also stop my check-ins

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session, select
 
-from bot import checkins
+from bot.checkin import rules as checkins
 from storage.models import Checkin, Delivery
 from tests.conftest import TEAM, seed_org
 from tests.slackreq import select_value, text_values

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session, select
 
-from bot.audience import LEADERSHIP, Audience
-from bot.views.concern_answer import concern_blocks
+from bot.concerns.answer_views import concern_blocks
+from bot.concerns.audience import LEADERSHIP, Audience
 from storage.models import Concern, ConcernNote
 from tests.concern_kit import (
     ORG,

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from bot.audience import LEADERSHIP, Audience, NoAudience, OrgShape, resolve
-from bot.config import OrgConfig
+from bot.concerns.audience import LEADERSHIP, Audience, NoAudience, OrgShape, resolve
+from bot.org.config import OrgConfig
 from storage import queries
 from tests.concern_kit import ORG, PEOPLE, WRITER
 from tests.conftest import TEAM, seed_org

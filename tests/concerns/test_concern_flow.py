@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from bot.audience import Audience
+from bot.concerns.audience import Audience
 from storage.models import Concern, ConcernNote
 from tests.concern_kit import (
     ORG,

@@ -19,9 +19,11 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 import prompts
-from bot import concerns, logs, throttle
-from bot.views.concern import said, said_sections
-from bot.views.concern_answer import concern_blocks
+from bot import logs
+from bot.concerns import rules as concerns
+from bot.concerns import throttle
+from bot.concerns.answer_views import concern_blocks
+from bot.concerns.views import said, said_sections
 from storage.models import Concern
 from tests.concern_kit import (
     CHANNEL,

@@ -14,13 +14,14 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, select
 
-from bot import concerns, digests
-from bot.audience import LEADERSHIP, Audience
-from bot.config import OrgConfig
-from bot.org import load_config
-from bot.orgapply import apply_config
-from bot.views.concern_answer import concern_blocks
-from bot.views.digest import as_text
+from bot.concerns import rules as concerns
+from bot.concerns.answer_views import concern_blocks
+from bot.concerns.audience import LEADERSHIP, Audience
+from bot.digest import delivery as digests
+from bot.digest.views import as_text
+from bot.org.config import OrgConfig
+from bot.org.plan import load_config
+from bot.setup.apply import apply_config
 from storage.models import Concern, ConcernNote
 from tests.concern_kit import (
     ORG,

@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot import concerns, identifying
-from bot.audience import LEADERSHIP, Audience, eligible, next_digest
-from bot.concerns import Draft
-from bot.config import OrgConfig
-from bot.identifying import NameMatcher, identifying_details, matcher_for
-from bot.orgapply import apply_config
-from bot.throttle import Throttle
+from bot.concerns import identifying
+from bot.concerns import rules as concerns
+from bot.concerns.audience import LEADERSHIP, Audience, eligible, next_digest
+from bot.concerns.identifying import NameMatcher, identifying_details, matcher_for
+from bot.concerns.rules import Draft
+from bot.concerns.throttle import Throttle
+from bot.org.config import OrgConfig
+from bot.setup.apply import apply_config
 from storage.models import Concern, Person
 from tests.concern_kit import ORG, PEOPLE, WRITER, deliver_all, digest_items
 from tests.conftest import TEAM, seed_org

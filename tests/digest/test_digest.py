@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from bot import digests, weekly
-from bot.forget import forget_person
-from bot.org import load_config
-from bot.views.digest import as_text, split_messages
+from bot.digest import delivery as digests
+from bot.digest import summary as weekly
+from bot.digest.views import as_text, split_messages
+from bot.org.plan import load_config
+from bot.workspace.forget import forget_person
 from storage.models import Checkin, Delivery, Membership, Reflection, TeamEnergy
 from tests.conftest import TEAM, seed_org
 

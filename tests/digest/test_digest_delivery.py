@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot import checkins
-from bot.sender import Sender
+from bot.checkin import rules as checkins
+from bot.outbox.sender import Sender
 from storage.models import Checkin, Delivery
 from tests.conftest import TEAM, seed_org
 

@@ -14,12 +14,14 @@ import sys
 import pytest
 from sqlmodel import Session, select
 
-from bot import checkins, digests, strategy
-from bot.home import gather
-from bot.org import load_config, plan_for
-from bot.sender import Sender
-from bot.views.checkin import Answer
-from bot.views.digest import as_text
+from bot.checkin import rules as checkins
+from bot.checkin.views import Answer
+from bot.digest import delivery as digests
+from bot.digest.views import as_text
+from bot.home.gather import gather
+from bot.org.plan import load_config, plan_for
+from bot.outbox.sender import Sender
+from bot.strategy import rules as strategy
 from storage import queries
 from storage.models import Checkin, Team, Workspace
 from tests.conftest import TEAM, seed_org

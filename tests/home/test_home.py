@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlmodel import Session
 
-from bot.home import gather
-from bot.views.home import home_view
+from bot.home.gather import gather
+from bot.home.views import home_view
 from storage.models import Checkin, Reflection
 from tests.conftest import TEAM, seed_org
 

@@ -1,6 +1,6 @@
 """Weeks of frozen time across DST changes: nudges at 14:00 local, reminders in working hours.
 
-The sender runs on the real clock (`bot.deps.utcnow`), which freezegun freezes; the test
+The sender runs on the real clock (`bot.runtime.deps.utcnow`), which freezegun freezes; the test
 steps that clock in 30-minute steps and drains the outbox at every step, so each message
 arrives at the first step at or after its due time. Every due time in these scenarios is on
 the half hour (Kolkata is UTC+05:30), so a message that is on time arrives exactly on time.
@@ -17,9 +17,9 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
-from bot import checkins
-from bot.deps import utcnow
-from bot.sender import Sender
+from bot.checkin import rules as checkins
+from bot.outbox.sender import Sender
+from bot.runtime.deps import utcnow
 from storage.models import Delivery
 from tests.conftest import TEAM, seed_org
 

@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.cli import export_file, parser
-from bot.exportorg import ExportError, choose_workspace, export_org
-from bot.importer import run_import
+from bot.org.export import ExportError, choose_workspace, export_org
+from bot.setup.importer import run_import
 from storage.models import Workspace
 from tests.admin_kit import filled, put
 from tests.conftest import TEAM

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.orgfile import OrgFileError, load_org
+from bot.org.file import OrgFileError, load_org
 
 EVERY_KEY = """\
 workspace: T0123456
@@ -87,7 +87,7 @@ def test_an_unquoted_time_that_yaml_reads_as_a_number_still_loads() -> None:
 
 
 def test_the_example_org_file_loads() -> None:
-    path = Path(__file__).parent.parent / "examples" / "org.yml"
+    path = Path(__file__).parents[2] / "examples" / "org.yml"
     config = load_org(path.read_text(), str(path))
     assert [team.key for team in config.teams] == ["engineering", "platform", "mobile"]
 

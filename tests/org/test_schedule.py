@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import At, Schedule, WorkingHours
-from bot.pause import PauseError, pause_end
-from bot.schedule import (
+from bot.checkin.pause import PauseError, pause_end
+from bot.org.config import At, Schedule, WorkingHours
+from bot.org.schedule import (
     current_period,
     last_closed_period,
     local_to_utc,

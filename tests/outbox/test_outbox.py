@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot import checkins, logs
-from bot import sender as sender_module
-from bot.jobs import build_scheduler
-from bot.sender import HEARTBEAT, LEASE, Sender
+from bot import logs
+from bot.checkin import rules as checkins
+from bot.outbox import sender as sender_module
+from bot.outbox.jobs import build_scheduler
+from bot.outbox.sender import HEARTBEAT, LEASE, Sender
 from handlers import inbox_handlers
 from storage import queries
 from storage.engine import make_engine
@@ -321,7 +322,7 @@ def test_a_server_error_from_slack_backs_off_and_the_row_is_sent_on_a_later_drai
     sender.drain()
     row = one(engine, subject="U1", kind="nudge", period="2026-W48")
     assert row.status == "pending" and row.last_error == "internal_error"
-    wait = row.due_at - clock()  # a minute, spread by ± 20 % (bot/sender.py JITTER)
+    wait = row.due_at - clock()  # a minute, spread by ± 20 % (bot/outbox/sender.py JITTER)
     assert timedelta(seconds=48) <= wait <= timedelta(seconds=72)
     assert len(posts_to(slack, "U1")) == 1
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.pacer import TIER_3, Pacer, Rate, method_of, retry_after
+from bot.outbox.pacer import TIER_3, Pacer, Rate, method_of, retry_after
 from bot.settings import SettingsError, load_settings
 
 

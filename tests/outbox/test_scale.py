@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from bot import checkins
-from bot.org import plan_for
-from bot.sender import LEASE
+from bot.checkin import rules as checkins
+from bot.org.plan import plan_for
+from bot.outbox.sender import LEASE
 from storage import queries
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -28,7 +28,7 @@ from storage.models import Delivery
 from tests.conftest import TEAM, seed_org
 from tests.fakeslack import FakeSlack
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BEFORE = "2026-11-26T12:00:00+00:00"  # Thursday
 NUDGE = "2026-11-27T13:00:00+00:00"  # Fri 14:00 Berlin, when W48 opens

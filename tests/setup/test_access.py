@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.config import OrgConfig
-from bot.importer import run_import
-from bot.views import admin as views
+from bot.org.config import OrgConfig
+from bot.setup import views
+from bot.setup.importer import run_import
 from storage.models import AccessChange, Delivery, Workspace
 from tests.admin_kit import filled, opened, put, rows, snapshot
 from tests.conftest import TEAM, seed_org

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot import checkins
-from bot.config import ObjectiveSpec, OrgConfig, TeamSpec
-from bot.views import admin as views
-from bot.views import admin_schedule as schedule_views
+from bot.checkin import rules as checkins
+from bot.org.config import ObjectiveSpec, OrgConfig, TeamSpec
+from bot.setup import schedule_views, views
 from storage.models import Delivery, Membership, Objective, Person, Reflection, Team, Workspace
 from tests.admin_kit import filled, local_times, opened, pick, put, rows, snapshot
 from tests.conftest import TEAM, seed_org

@@ -11,7 +11,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.importer import run_import
+from bot.setup.importer import run_import
 from storage.models import Checkin, Delivery, Membership, Objective, Person, Team, Workspace
 from tests.conftest import TEAM, FakeClock
 from tests.fakeslack import FakeSlack

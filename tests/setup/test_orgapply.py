@@ -8,10 +8,10 @@ from pathlib import Path
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.config import OrgConfig
-from bot.importer import run_import
-from bot.orgapply import objective_changes
-from bot.orgdiff import load_stored
+from bot.org.config import OrgConfig
+from bot.org.diff import load_stored
+from bot.setup.apply import objective_changes
+from bot.setup.importer import run_import
 from storage.models import Delivery, Reflection
 from tests.conftest import TEAM, seed_org
 from tests.fakeslack import FakeSlack

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.people import fetch_people, sync_people, upsert_user
+from bot.setup.people import fetch_people, sync_people, upsert_user
 from storage import queries
 from storage.models import Delivery, Person
 from tests.conftest import TEAM, FakeClock, seed_org

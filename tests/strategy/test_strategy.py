@@ -9,10 +9,11 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
-from bot import checkins, strategy
-from bot.deps import utcnow
-from bot.org import plan_for
-from bot.sender import Sender
+from bot.checkin import rules as checkins
+from bot.org.plan import plan_for
+from bot.outbox.sender import Sender
+from bot.runtime.deps import utcnow
+from bot.strategy import rules as strategy
 from storage.models import Delivery, Reflection
 from tests.conftest import TEAM, seed_org
 

@@ -11,13 +11,14 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
-from bot import checkins, strategy
-from bot.config import OrgConfig
-from bot.org import Plan
-from bot.sender import Sender
+from bot.checkin import rules as checkins
+from bot.org.config import OrgConfig
+from bot.org.plan import Plan
+from bot.outbox.sender import Sender
+from bot.strategy import rules as strategy
 from storage.models import Delivery, Person, Team
 from tests.conftest import TEAM, seed_org
-from tests.test_strategy import ORG, PEOPLE, reflection_values, strategy_rows
+from tests.strategy.test_strategy import ORG, PEOPLE, reflection_values, strategy_rows
 
 # Every 4 weeks on Tuesday at 10:00, counted on ISO weeks: 2026-W51 (Monday 14 December) starts
 # a cycle; 2026-W49 (Tuesday 1 December) lies in the one before (W47 to W50).

@@ -1,6 +1,6 @@
 """Hostile input over real HTTP: refused with a 4xx, no listener run, never a stack trace.
 
-The order is the guard's (bot/server.py): over MAX_BODY 413; unsigned, badly signed or stale
+The order is the guard's (bot/web/server.py): over MAX_BODY 413; unsigned, badly signed or stale
 401 whatever the body; only then, signed but malformed, 400.
 """
 
@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.signature import SignatureVerifier
 
-import bot.server
-from bot.guard import RawBodyVerifier, Refused, authenticate
-from bot.server import MAX_BODY
+import bot.web.server
+from bot.web.guard import RawBodyVerifier, Refused, authenticate
+from bot.web.server import MAX_BODY
 from tests.conftest import TEAM, seed_org
 from tests.slackreq import SECRET, signature
 
@@ -169,7 +169,7 @@ def test_an_oversized_body_gets_413_before_anything_reads_it(org, requests, slac
 
 @pytest.mark.parametrize("how", ["no signature", "wrong secret"])
 def test_an_oversized_unsigned_body_gets_413_too(org, requests, slack, how):
-    """Its signature could only be checked by reading all of it (see bot/server.py)."""
+    """Its signature could only be checked by reading all of it (see bot/web/server.py)."""
     body = checkin_command(text="x" * MAX_BODY)
     assert_refused(post(requests.url, body.encode(), unsigned(body, FORM, how)), 413, slack)
 
@@ -256,7 +256,7 @@ def test_unsigned_or_badly_signed_bodies_of_every_shape_get_401(org, requests, s
 
 def test_no_unsigned_byte_reaches_the_parser(org, requests, slack, monkeypatch):
     parsed = []
-    monkeypatch.setattr(bot.server, "parse", lambda *args: parsed.append(args) or {})
+    monkeypatch.setattr(bot.web.server, "parse", lambda *args: parsed.append(args) or {})
     for content_type, body in WRONG:
         for how in UNSIGNED:
             reply = post(requests.url, body.encode(), unsigned(body, content_type, how))

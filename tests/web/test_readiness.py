@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from bot.readiness import Readiness
 from bot.standin.serve import LoopbackServer
+from bot.web.readiness import Readiness
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_a_database_that_hangs_is_not_ready_after_the_timeout(engine, deps):
 
 
 def test_in_socket_mode_readiness_is_logged_only_when_it_changes(readiness, outage, caplog):
-    with caplog.at_level(logging.INFO, logger="bot.readiness"):
+    with caplog.at_level(logging.INFO, logger="bot.web.readiness"):
         readiness.log_change()
         readiness.log_change()
         outage.start()
@@ -79,7 +79,7 @@ def test_in_socket_mode_readiness_is_logged_only_when_it_changes(readiness, outa
         readiness.log_change()
         outage.end()
         readiness.log_change()
-    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "bot.readiness"]
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "bot.web.readiness"]
     assert lines == [
         ("INFO", "ready: the database answers"),
         ("WARNING", "not ready: the database did not answer within 1 s"),

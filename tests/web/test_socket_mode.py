@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.checkin import views as checkin_views
+from bot.concerns import views as concern_views
 from bot.standin.blockkit import check_response_action
-from bot.views import checkin as checkin_views
-from bot.views import concern as concern_views
 from storage.models import Concern
 from tests.concern_kit import ORG, PEOPLE, WRITER, code_in, compose_values
 from tests.conftest import seed_org

@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from bot import export
 from bot.cli import main
+from bot.workspace import export
 from storage.models import Checkin, Concern, ConcernNote, Reflection
 from tests.conftest import TEAM, seed_org
 

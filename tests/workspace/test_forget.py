@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from bot import checkins
-from bot.forget import FOREVER, forget_person
+from bot.checkin import rules as checkins
+from bot.workspace.forget import FOREVER, forget_person
 from storage.models import Checkin, Delivery, Person, Reflection
 from tests.conftest import TEAM, seed_org
 

@@ -8,9 +8,10 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import checkins, lifecycle, retention
-from bot.jobs import refresh_people_and_plans
-from bot.oauth import installation_store
+from bot.checkin import rules as checkins
+from bot.outbox.jobs import refresh_people_and_plans
+from bot.workspace import lifecycle, retention
+from bot.workspace.oauth import installation_store
 from handlers.lifecycle import CHECK_AGAIN
 from storage.models import Checkin, Delivery, Person, Uninstall
 from tests.conftest import TEAM, seed_org

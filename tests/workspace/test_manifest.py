@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 import handlers
-from bot.deps import utcnow
-from bot.manifest import dump, http_manifest, load_manifest
+from bot.runtime.deps import utcnow
+from bot.workspace.manifest import dump, http_manifest, load_manifest
 
-SCHEMA = Path(__file__).parents[2] / "shared/slack/manifest.schema.1.0.0.json"
+SCHEMA = Path(__file__).parents[3] / "shared/slack/manifest.schema.1.0.0.json"
 URL = "https://leadbot.example.com"
 
 # DESIGN.md, "Runtime".

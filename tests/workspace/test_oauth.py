@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.oauth import installation_store
+from bot.outbox.tokens import client_factory
 from bot.settings import SettingsError, load_settings
-from bot.tokens import client_factory
+from bot.workspace.oauth import installation_store
 from tests.slackreq import SlackRequests
 from tests.tenancy_kit import (
     CLIENT_SECRET,

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, SQLModel, select
 
-from bot import retention
-from bot.jobs import build_scheduler
+from bot.outbox.jobs import build_scheduler
+from bot.workspace import retention
 from handlers import inbox_handlers
 from storage.models import Checkin, Concern, ConcernNote, Reflection
 from tests.conftest import TEAM, seed_org
-from tests.test_lifecycle import ORG, PEOPLE
+from tests.workspace.test_lifecycle import ORG, PEOPLE
 
 
 def test_old_answers_reflections_and_concerns_are_purged_by_the_daily_job(engine, clock):
