@@ -61,6 +61,7 @@ def history(users: list[str], label: str, week: int) -> tuple[list[dict], list[d
                 "user_id": user,
                 "period": label,
                 "team_key": f"t{index // SIZE}",
+                "manager_id": f"UM{index // SIZE:05d}",  # who it was written to, as recorded
                 "status": "answered" if answered else "skipped",
                 "moved": f"Shipped part {week} of the thing {user} cares about"
                 if answered
@@ -91,6 +92,8 @@ def seed(engine: Engine) -> int:
                 {
                     "workspace_id": WORKSPACE,
                     "user_id": user,
+                    "team_key": f"t{i // SIZE}",  # said to the team and its manager, as recorded
+                    "manager_id": f"UM{i // SIZE:05d}",
                     "objective_keys": [f"o{i % 4}"],
                     "how": "By making releases boring",
                     "progress": "Two releases a week",
