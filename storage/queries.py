@@ -240,10 +240,16 @@ def keep_team_energies(
     ]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(TeamEnergy).values(values).on_conflict_do_nothing())
+    # Parameters apart from the statement, so its compiled form is cached (a digest run keeps
+    # a week for every team); RETURNING tells which periods this call kept.
+    statement = insert(TeamEnergy).on_conflict_do_nothing().returning(TeamEnergy.period)
+    kept_here = {period for (period,) in session.execute(statement, values)}
     session.commit()
-    return team_energies(
-        session=session, workspace_id=workspace_id, team_key=team_key, periods=list(counts)
+    raced = [period for period in counts if period not in kept_here]
+    return {period: counts[period] for period in kept_here} | (
+        team_energies(session=session, workspace_id=workspace_id, team_key=team_key, periods=raced)
+        if raced
+        else {}
     )
 
 

@@ -179,11 +179,12 @@ def kept_energies(
     missing = [label for label in labels if label not in kept]
     if not missing:
         return kept
-    rows = session.exec(
-        select(Checkin).where(
+    rows = session.exec(  # the columns counts_for and tally read, not whole rows
+        select(Checkin.period, Checkin.late, Checkin.energy).where(
             Checkin.workspace_id == workspace_id,
             Checkin.team_key == team_key,
             col(Checkin.period).in_([shift_label(missing[0], -1), *missing]),
+            col(Checkin.energy).is_not(None),
         )
     ).all()
     counted = {label: tally(r for r in rows if counts_for(r, label)) for label in missing}
@@ -227,10 +228,11 @@ def team_digest(
     *,
     with_energy: bool = True,
 ) -> TeamDigest:
+    # First: keeping a week's energy commits, which would expire every row read before it.
+    kept = kept_energies(session, workspace_id, team_key, period) if with_energy else {}
     week = team_week(session, config, workspace_id, team_key, period)
     history = History(session, workspace_id, week.members, period, QUIET_WEEKS)
     min_group = config.anonymity.min_group_size
-    kept = kept_energies(session, workspace_id, team_key, period) if with_energy else {}
     digest = TeamDigest(
         week=week,
         figures=history.figures(),

@@ -383,3 +383,30 @@ def test_formatting_in_every_quoted_field_is_shown_as_text(engine):
         assert not re.search(r"\*bold\*|_it_|~gone~|`code`", text), text
         assert "∗bold∗" in text and "ˍitˍ" in text and "∼gone∼" in text and "ˋcodeˋ" in text
         assert "\\n" not in text.split("bold", 1)[1].split("fake line", 1)[0]  # one line
+
+
+def test_a_week_kept_by_another_process_first_is_read_not_overwritten(engine):
+    """Two digests racing for the same week: the first kept counts stand for both."""
+    from storage import queries
+
+    with Session(engine) as session:
+        first = queries.keep_team_energies(
+            session=session,
+            workspace_id=TEAM,
+            team_key="platform",
+            counts={"2026-W10": [0, 1, 2, 2, 0]},
+        )
+    with Session(engine) as session:
+        second = queries.keep_team_energies(
+            session=session,
+            workspace_id=TEAM,
+            team_key="platform",
+            counts={"2026-W10": [5, 0, 0, 0, 0], "2026-W11": [1, 1, 1, 1, 1]},
+        )
+        stored = session.exec(select(TeamEnergy).order_by(TeamEnergy.period)).all()
+    assert first == {"2026-W10": [0, 1, 2, 2, 0]}
+    assert second == {"2026-W10": [0, 1, 2, 2, 0], "2026-W11": [1, 1, 1, 1, 1]}
+    assert [(row.period, row.counts) for row in stored] == [
+        ("2026-W10", [0, 1, 2, 2, 0]),
+        ("2026-W11", [1, 1, 1, 1, 1]),
+    ]
