@@ -53,8 +53,14 @@ def parser() -> argparse.ArgumentParser:
     manifest.add_argument(
         "--url", help="public https URL: prints the HTTP (not Socket Mode) variant"
     )
-    digest = commands.add_parser("digest", help="print a team's digest without sending it")
-    digest.add_argument("--team", required=True, help="the team key")
+    digest = commands.add_parser(
+        "digest", help="print a team's or the leadership digest without sending it"
+    )
+    which = digest.add_mutually_exclusive_group(required=True)
+    which.add_argument("--team", help="the team key")
+    which.add_argument(
+        "--leadership", action="store_true", help="the leadership digest (team figures)"
+    )
     digest.add_argument("--period", help="like 2026-W49 (default: the last closed week)")
     digest.add_argument("--json", action="store_true", help="Block Kit JSON instead of text")
     digest.add_argument("--workspace", help="the workspace id (T…) when several are stored")

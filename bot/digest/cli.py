@@ -1,4 +1,5 @@
-"""`python -m bot digest --team KEY [--period 2026-W49] [--json]`: a digest, printed, not sent."""
+"""`python -m bot digest (--team KEY | --leadership) [--period 2026-W49] [--json]`: a digest,
+printed, not sent."""
 
 from __future__ import annotations
 
@@ -19,14 +20,15 @@ from storage import queries
 
 def print_digest(
     engine: Engine,
-    team_key: str,
+    team_key: str | None,
     label: str | None,
     *,
     as_json: bool,
     workspace: str | None,
     now: datetime,
 ) -> int:
-    """Print a team's digest as text or Block Kit JSON (no concerns: only sent digests)."""
+    """Print a team's digest, or the leadership digest when `team_key` is None, as text or
+    Block Kit JSON (no concerns: only sent digests carry them)."""
     with Session(engine) as session:
         try:
             workspace_id = choose_workspace(session, workspace)
@@ -34,9 +36,8 @@ def print_digest(
             print(f"digest: {error}", file=sys.stderr)
             return 1
         config = load_config(session, workspace_id)
-        team = queries.get_team(session=session, workspace_id=workspace_id, key=team_key)
-        if config is None or team is None:
-            print(f"digest: there is no team {team_key!r}", file=sys.stderr)
+        if config is None:
+            print("digest: this workspace is not set up yet", file=sys.stderr)
             return 1
         if label is not None:
             try:
@@ -44,19 +45,29 @@ def print_digest(
             except ValueError as error:
                 print(f"digest: {error}", file=sys.stderr)
                 return 2
-        zone = digests.manager_zone(session, config, workspace_id, team.manager_id)
-        closed = last_closed_period(now, config.schedule_of(team.key), zone, zone).label
-        label = label or closed
-        composed = digests.compose_manager(
-            session,
-            config,
-            workspace_id,
-            team.manager_id,
-            label,
-            digest_at=None,
-            preview=label > closed,  # a week still open: no energy (nor kept), as a preview
-            teams=[team],
-        )
+        if team_key is None:
+            closed = last_closed_period(now, config.schedule, config.zone, config.zone).label
+            composed = digests.compose_leadership(
+                session, config, workspace_id, label or closed, now, preview=True
+            )
+        else:
+            team = queries.get_team(session=session, workspace_id=workspace_id, key=team_key)
+            if team is None:
+                print(f"digest: there is no team {team_key!r}", file=sys.stderr)
+                return 1
+            zone = digests.manager_zone(session, config, workspace_id, team.manager_id)
+            closed = last_closed_period(now, config.schedule_of(team.key), zone, zone).label
+            label = label or closed
+            composed = digests.compose_manager(
+                session,
+                config,
+                workspace_id,
+                team.manager_id,
+                label,
+                digest_at=None,
+                preview=label > closed,  # a week still open: no energy (nor kept), as a preview
+                teams=[team],
+            )
     if as_json:
         print(
             json.dumps(

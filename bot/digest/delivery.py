@@ -14,6 +14,7 @@ from bot.concerns import rules as concern_service
 from bot.concerns.answer_views import concern_blocks
 from bot.concerns.audience import LEADERSHIP, Audience
 from bot.digest.leadership_views import leadership_blocks
+from bot.digest.momentum import momentum
 from bot.digest.summary import TeamDigest, figure_of, suggestions, team_digest
 from bot.digest.views import manager_digest
 from bot.digest.week import latest_reflections
@@ -200,22 +201,34 @@ def compose_manager(
 
 
 def compose_leadership(
-    session: Session, config: OrgConfig, workspace_id: str, label: str, digest_at: datetime
+    session: Session,
+    config: OrgConfig,
+    workspace_id: str,
+    label: str,
+    digest_at: datetime,
+    *,
+    preview: bool = False,
 ) -> Composed:
-    """The organisation as a whole: team figures, objective coverage, concern counts."""
+    """The organisation as a whole: team figures, objective coverage, execution, concern
+    counts, and the concerns for the leadership group (none in a preview: only sent digests
+    carry concerns)."""
     teams = queries.teams(session=session, workspace_id=workspace_id)
     figures_by_team = []
     for team in teams:
         members = queries.member_ids(session=session, workspace_id=workspace_id, team_key=team.key)
         figures_by_team.append((team.name, figure_of(session, workspace_id, members, label)))
     coverage = _coverage(session, config, workspace_id)
-    carried = concern_service.concerns_for_digest(
-        session,
-        workspace_id=workspace_id,
-        config=config,
-        audience=LEADERSHIP,
-        recipients=tuple(config.leaders),
-        digest_at=digest_at,
+    carried = (
+        []
+        if preview
+        else concern_service.concerns_for_digest(
+            session,
+            workspace_id=workspace_id,
+            config=config,
+            audience=LEADERSHIP,
+            recipients=tuple(config.leaders),
+            digest_at=digest_at,
+        )
     )
     counts, stale = _concern_counts(session, workspace_id, digest_at)
     active = sum(
@@ -235,6 +248,7 @@ def compose_leadership(
             for b in concern_blocks(item.concern, item.followups, new=item.is_new)
         ],
         min_group=config.anonymity.min_group_size,
+        execution=momentum(session, config, workspace_id, label),
     )
     return Composed(blocks, carried)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import prompts
+from bot.digest.momentum import STILL_AFTER, Momentum
 from bot.digest.summary import Figure
 from bot.digest.views import lines_sections
 from bot.views.kit import Block, context, escape, header, section
@@ -19,6 +20,7 @@ def leadership_blocks(
     concerns: list[Block],
     *,
     min_group: int,
+    execution: list[Momentum] | None = None,
 ) -> list[Block]:
     """The organisation this week, teams listed by name (in org order, never ranked)."""
     p = "digest.leadership."
@@ -47,6 +49,8 @@ def leadership_blocks(
         ]
         or ["—"],
     )
+    if execution is not None:
+        blocks += execution_blocks(execution)
     if counts is None:
         blocks.append(context(prompts.text(p + "concerns_small", min=min_group)))
     elif counts:
@@ -67,3 +71,46 @@ def leadership_blocks(
         blocks.append(header(prompts.text(p + "for_leaders")))
         blocks += concerns
     return blocks
+
+
+TEAMS_SHOWN = 8  # teams named on an objective's line; the rest are counted
+
+
+def execution_blocks(execution: list[Momentum]) -> list[Block]:
+    """Execution: each objective's momentum this week, the teams it came from, and the
+    objectives nothing has moved for STILL_AFTER weeks or more, called out."""
+    p = "digest.leadership."
+    lines = [execution_line(m) for m in execution] or [prompts.text(p + "execution_none")]
+    return [
+        *lines_sections(prompts.text(p + "execution"), lines),
+        context(prompts.text(p + "execution_intro")),
+    ]
+
+
+def execution_line(m: Momentum) -> str:
+    p = "digest.leadership."
+    if m.still_weeks >= STILL_AFTER:
+        return prompts.text(p + "execution_still", title=escape(m.title), weeks=m.still_weeks)
+    trend = trend_text(m.moved, m.average)
+    if not m.moved:
+        return prompts.text(p + "execution_quiet", title=escape(m.title), trend=trend)
+    teams = [f"{escape(name)} {count}" for name, count in m.teams[:TEAMS_SHOWN]]
+    if len(m.teams) > TEAMS_SHOWN:
+        teams.append(prompts.text(p + "teams_more", count=len(m.teams) - TEAMS_SHOWN))
+    return prompts.text(
+        p + "execution_line",
+        title=escape(m.title),
+        moved=m.moved,
+        trend=trend,
+        teams=", ".join(teams),
+    )
+
+
+def trend_text(moved: int, average: float) -> str:
+    """This week against the average of the weeks before, in words."""
+    shown = f"{average:.1f}".removesuffix(".0")
+    if moved > average:
+        return prompts.text("digest.leadership.trend_up", average=shown)
+    if moved < average:
+        return prompts.text("digest.leadership.trend_down", average=shown)
+    return prompts.text("digest.leadership.trend_same")
