@@ -63,8 +63,10 @@ def parser() -> argparse.ArgumentParser:
     )
     digest.add_argument("--period", help="like 2026-W49 (default: the last closed week)")
     digest.add_argument("--json", action="store_true", help="Block Kit JSON instead of text")
+    digest.add_argument("--charts", type=Path, metavar="DIR", help="also write its charts (PNG)")
     digest.add_argument("--workspace", help="the workspace id (T…) when several are stored")
-    commands.add_parser("demo", help="play one week against a local stand-in of Slack")
+    demo = commands.add_parser("demo", help="play one week against a local stand-in of Slack")
+    demo.add_argument("--charts", type=Path, metavar="DIR", help="keep the digests' charts here")
     add_export_parser(commands)
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
@@ -104,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.demo import run_demo
 
         setup_logging("WARNING")
-        return run_demo(sys.stdout)
+        return run_demo(sys.stdout, charts=args.charts)
     try:
         settings = load_settings(
             os.environ, require_slack=command not in ("db", "export-org", "digest", "export")
@@ -140,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             as_json=args.json,
             workspace=args.workspace,
             now=utcnow(),
+            charts_dir=args.charts,
         )
     outages = Outages()
     handoff = Handoff(engine, outages.database) if command == "web" else None

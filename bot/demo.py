@@ -144,11 +144,13 @@ class Demo:
         blocked: str = "",
         learned: str = "",
         helped: list[str] | None = None,
+        objective: str | None = None,
     ) -> None:
         self.requests.action("checkin_open", week, user=user)
         values = {
             **text_values(moved=moved, blocked=blocked, learned=learned),
             **select_value("energy", energy),
+            **(select_value("objective", objective) if objective else {}),
         }
         values["helped_users"] = {
             "value": {"type": "multi_users_select", "selected_users": helped or []}
@@ -192,8 +194,23 @@ class Demo:
                 self.say(f"\n---------- the digest as {name} reads it ----------")
                 self.say(as_text(call.params["blocks"]).rstrip())
 
+    def charts(self, folder: Path | None) -> None:
+        """The charts shared after the digests: where they went, their alt text, and with
+        `--charts DIR`, the files themselves."""
+        self.say("\n---------- the charts shared after the digests ----------")
+        for shared in self.slack.shared():
+            channel = str(shared["channel"])
+            user = "U" + channel[1:] if channel.startswith("D") else channel
+            name = PEOPLE.get(user, (f"#{channel}",))[0]
+            self.say(f"   {name}: {shared['filename']} — “{shared['alt']}”")
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"{name.lstrip('#').split()[0].lower()}-{shared['filename']}"
+                path.write_bytes(shared["content"])
+                self.say(f"      written to {path}")
 
-def play(demo: Demo) -> None:
+
+def play(demo: Demo, charts: Path | None = None) -> None:
     """One week, Monday to Monday."""
     demo.at("2026-11-30T11:00:00+00:00", "an admin imports the org file")
     org = Path(demo.engine.url.database or ".").parent / "org.yml"
@@ -239,8 +256,11 @@ def play(demo: Demo) -> None:
         energy="4",
         helped=["UBEN"],
         learned="Ask legal early",
+        objective="eu-launch",
     )
-    demo.check_in("UBEN", "2026-W49", moved="Cut build time in half", energy="5")
+    demo.check_in(
+        "UBEN", "2026-W49", moved="Cut build time in half", energy="5", objective="eu-launch"
+    )
     demo.requests.action("checkin_skip", "2026-W49", user="UCEM")
     demo.say("   Cem skips this week")
     demo.requests.action("checkin_later", "2026-W49", user="UDANA")
@@ -257,12 +277,18 @@ def play(demo: Demo) -> None:
     demo.tick()
     demo.check_in("UDANA", "2026-W49", moved="Drafted the hiring scorecard", energy="3")
     demo.check_in(
-        "UFINN", "2026-W49", moved="Paired with Ana on refunds", energy="4", helped=["UANA"]
+        "UFINN",
+        "2026-W49",
+        moved="Paired with Ana on refunds",
+        energy="4",
+        helped=["UANA"],
+        objective="retention",
     )
 
     demo.at("2026-12-07T09:00:00+00:00", "Monday 10:00 in Berlin: the week closes, digests go")
     demo.tick()
     demo.digests()
+    demo.charts(charts)
 
     demo.at("2026-12-07T11:00:00+00:00", "Maria answers the concern from her digest")
     [item] = [
@@ -294,13 +320,13 @@ def play(demo: Demo) -> None:
     )
 
 
-def run_demo(out: TextIO) -> int:
+def run_demo(out: TextIO, charts: Path | None = None) -> int:
     """Play the week in a temporary folder and print what happened, digests in full."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the stand-in's access log
     with tempfile.TemporaryDirectory(prefix="leadbot-demo-") as folder:
         demo = Demo(Path(folder), out)
         try:
-            play(demo)
+            play(demo, charts)
         finally:
             demo.close()
     if demo.slack.refusals:  # the stand-in is as strict as Slack: say what Slack would refuse

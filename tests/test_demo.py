@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 
-def test_the_demo_plays_a_week_and_prints_each_digest_leaving_no_files(tmp_path):
+def test_the_demo_plays_a_week_and_prints_each_digest_leaving_only_its_charts(tmp_path):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TMPDIR": str(tmp_path)}
     env["SLACK_BOT_TOKEN"] = "xoxb-from-dotenv"  # a .env where it runs: the demo ignores it
     work = tmp_path / "work"
     work.mkdir()
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo"],
+        [sys.executable, "-m", "bot", "demo", "--charts", str(tmp_path / "charts")],
         cwd=work,
         env=env,
         capture_output=True,
@@ -33,4 +33,13 @@ def test_the_demo_plays_a_week_and_prints_each_digest_leaving_no_files(tmp_path)
     assert "leadbot → Ana Alves: Time for a short strategy reflection" not in out
     assert "Our planning meetings run long" in out  # the concern reached its digest
     assert "ends with a written decision" in out  # and its reply reached the writer
-    assert list(work.iterdir()) == [] and list(tmp_path.iterdir()) == [work]
+    assert "*Launch in the EU*: moved by 2 this week" in out  # execution, by team
+    charts = sorted(path.name for path in (tmp_path / "charts").iterdir())
+    assert charts == [
+        "c0leaders-momentum.png",
+        "c0leaders-participation-by-team.png",
+        "maria-platform-energy.png",
+        "maria-platform-participation.png",
+    ]
+    assert f"written to {tmp_path / 'charts' / 'maria-platform-energy.png'}" in out
+    assert list(work.iterdir()) == [] and sorted(tmp_path.iterdir()) == [tmp_path / "charts", work]

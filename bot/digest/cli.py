@@ -1,16 +1,18 @@
-"""`python -m bot digest (--team KEY | --leadership) [--period 2026-W49] [--json]`: a digest,
-printed, not sent."""
+"""`python -m bot digest (--team KEY | --leadership) [--period 2026-W49] [--json]
+[--charts DIR]`: a digest, printed, not sent, and its charts written as PNG files."""
 
 from __future__ import annotations
 
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.digest import delivery as digests
+from bot.digest.charts import Chart, render
 from bot.digest.views import as_text, split_messages
 from bot.org.export import ExportError, choose_workspace
 from bot.org.plan import load_config
@@ -26,6 +28,7 @@ def print_digest(
     as_json: bool,
     workspace: str | None,
     now: datetime,
+    charts_dir: Path | None = None,
 ) -> int:
     """Print a team's digest, or the leadership digest when `team_key` is None, as text or
     Block Kit JSON (no concerns: only sent digests carry them)."""
@@ -48,7 +51,13 @@ def print_digest(
         if team_key is None:
             closed = last_closed_period(now, config.schedule, config.zone, config.zone).label
             composed = digests.compose_leadership(
-                session, config, workspace_id, label or closed, now, preview=True
+                session,
+                config,
+                workspace_id,
+                label or closed,
+                now,
+                preview=True,
+                with_charts=charts_dir is not None,
             )
         else:
             team = queries.get_team(session=session, workspace_id=workspace_id, key=team_key)
@@ -78,4 +87,18 @@ def print_digest(
         )
     else:
         print(as_text(composed.blocks), end="")
+    if charts_dir is not None:
+        for path in write_charts(composed.charts, charts_dir):
+            print(f"chart: {path}", file=sys.stderr)
     return 0
+
+
+def write_charts(drawn: list[Chart], folder: Path) -> list[Path]:
+    """Each chart as a PNG file in `folder` (made if missing); their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for chart in drawn:
+        path = folder / chart.name
+        path.write_bytes(render(chart))
+        paths.append(path)
+    return paths

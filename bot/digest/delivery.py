@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -13,9 +13,11 @@ import prompts
 from bot.concerns import rules as concern_service
 from bot.concerns.answer_views import concern_blocks
 from bot.concerns.audience import LEADERSHIP, Audience
+from bot.digest.charts import Chart, leadership_charts, manager_charts
 from bot.digest.leadership_views import leadership_blocks
+from bot.digest.momentum import WEEKS as momentum_weeks
 from bot.digest.momentum import momentum
-from bot.digest.summary import TeamDigest, figure_of, suggestions, team_digest
+from bot.digest.summary import Figure, History, TeamDigest, suggestions, team_digest
 from bot.digest.views import manager_digest
 from bot.digest.week import latest_reflections
 from bot.org.config import OrgConfig, Schedule, zone_or
@@ -27,14 +29,18 @@ from storage.models import Concern, ConcernNote, Delivery, Team
 DIGEST = "digest"
 LEADERSHIP_DIGEST = "leadership"
 LEADERSHIP_SUBJECT = "_leadership"
+CHARTS = {DIGEST: "digest_charts", LEADERSHIP_DIGEST: "leadership_charts"}  # digest → its charts
+CHARTS_WAIT = timedelta(days=1)  # how long a digest's charts may wait for Slack
 
 
 @dataclass
 class Composed:
-    """A digest's blocks, and the concerns it carries (marked delivered once it is sent)."""
+    """A digest's blocks, the concerns it carries (marked delivered once it is sent), and its
+    charts as data (drawn and shared after the text, never before it)."""
 
     blocks: list[Block]
     carried: list[concern_service.DigestConcern] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
 
 
 def managed(session: Session, workspace_id: str, manager_id: str) -> list[Team]:
@@ -101,6 +107,22 @@ def plan_manager_digest(
         DIGEST, manager_id, manager_id, workspace_id, schedule, zone, now, catch_up=catch_up
     )
     return queries.insert_deliveries(session=session, rows=rows)
+
+
+def plan_charts(session: Session, digest: Delivery, channel: str, now: datetime) -> int:
+    """Once a digest is out, its charts follow it into the same conversation (by its id, as
+    Slack's file sharing wants): one outbox row, whose parts are the charts, so a retry never
+    shares a chart twice, and the digest's text never waits for one."""
+    row = Delivery(
+        workspace_id=digest.workspace_id,
+        subject=digest.subject,
+        kind=CHARTS[digest.kind],
+        period=digest.period,
+        channel=channel,
+        due_at=now,
+        expires_at=now + CHARTS_WAIT,
+    )
+    return queries.insert_deliveries(session=session, rows=[row])
 
 
 def plan_leadership_digest(
@@ -197,7 +219,7 @@ def compose_manager(
         suggestions=suggestions(digests, open_concerns=open_concerns),
         preview=preview,
     )
-    return Composed(blocks, carried)
+    return Composed(blocks, carried, manager_charts(digests))
 
 
 def compose_leadership(
@@ -208,15 +230,20 @@ def compose_leadership(
     digest_at: datetime,
     *,
     preview: bool = False,
+    with_charts: bool = False,
 ) -> Composed:
     """The organisation as a whole: team figures, objective coverage, execution, concern
     counts, and the concerns for the leadership group (none in a preview: only sent digests
     carry concerns)."""
     teams = queries.teams(session=session, workspace_id=workspace_id)
-    figures_by_team = []
+    weeks = momentum_weeks if with_charts else 1  # the heatmap draws every team's weeks
+    history_by_team: list[tuple[str, list[Figure]]] = []
     for team in teams:
         members = queries.member_ids(session=session, workspace_id=workspace_id, team_key=team.key)
-        figures_by_team.append((team.name, figure_of(session, workspace_id, members, label)))
+        history = History(session, workspace_id, members, label, weeks)
+        history_by_team.append((team.name, [history.figure(week) for week in history.labels]))
+    figures_by_team = [(name, figures[-1]) for name, figures in history_by_team]
+    execution = momentum(session, config, workspace_id, label)
     coverage = _coverage(session, config, workspace_id)
     carried = (
         []
@@ -248,9 +275,10 @@ def compose_leadership(
             for b in concern_blocks(item.concern, item.followups, new=item.is_new)
         ],
         min_group=config.anonymity.min_group_size,
-        execution=momentum(session, config, workspace_id, label),
+        execution=execution,
     )
-    return Composed(blocks, carried)
+    charts = leadership_charts(label, execution, history_by_team) if with_charts else []
+    return Composed(blocks, carried, charts)
 
 
 def _coverage(session: Session, config: OrgConfig, workspace_id: str) -> list[tuple[str, int]]:

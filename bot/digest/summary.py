@@ -50,6 +50,8 @@ class TeamDigest:
     quiet: list[Quiet] = field(default_factory=list)
     blockers: list[Blocker] = field(default_factory=list)
     subteams: list[tuple[str, Figure]] = field(default_factory=list)
+    # each trend week's energy as the digest may show it (None below the group size or alike)
+    energy_weeks: dict[str, dict[int, int] | None] = field(default_factory=dict)
 
     @property
     def figure(self) -> Figure:
@@ -239,6 +241,9 @@ def team_digest(
         energy=shown(kept[period], min_group) if with_energy else None,
         energy_trend=energy_trend(kept, min_group) if with_energy else None,
     )
+    digest.energy_weeks = {
+        label: shown(counts, min_group) for label, counts in sorted(kept.items())
+    }
     digest.quiet = history.quiet(week.members, week.names)
     digest.blockers = [Blocker(q, history.blocked_weeks(q.user_id)) for q in week.blockers]
     for child in queries.child_teams(session=session, workspace_id=workspace_id, key=team_key):

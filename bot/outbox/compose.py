@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,6 +13,7 @@ import prompts
 from bot.checkin import rules as checkins
 from bot.checkin.views import nudge_message
 from bot.concerns import rules as concern_service
+from bot.digest import charts
 from bot.digest import delivery as digests
 from bot.digest.views import split_messages
 from bot.org import access
@@ -23,6 +25,8 @@ from bot.workspace import lifecycle
 from storage import queries
 from storage.models import Delivery
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Message:
@@ -30,14 +34,26 @@ class Message:
     blocks: list[Block]
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file to share (a digest's chart): each is one part of its outbox row."""
+
+    filename: str
+    title: str
+    alt: str
+    content: bytes
+
+
 @dataclass
 class Outgoing:
-    """One or more messages (a long digest goes in parts) and what to record once sent."""
+    """One or more messages (a long digest goes in parts), or files to share, and what to
+    record once sent."""
 
     parts: list[Message]
     on_sent: Callable[[Session, datetime], None] | None = None
     fallback: list[str] = field(default_factory=list)  # where to go if the channel refuses
     copies: list[str] = field(default_factory=list)  # also sent here (leaders, without a channel)
+    uploads: list[Upload] = field(default_factory=list)  # shared in `parts`' stead
 
 
 class Skip(Exception):
@@ -58,6 +74,8 @@ def compose(session: Session, row: Delivery, now: datetime) -> Outgoing:
         return _manager_digest(session, row, now)
     if row.kind == digests.LEADERSHIP_DIGEST:
         return _leadership_digest(session, row)
+    if row.kind in digests.CHARTS.values():
+        return _charts(session, row)
     if row.kind == access.KIND:
         built = access.announcement(session, row)
         if built is None:
@@ -114,6 +132,41 @@ def _carried(items: list[concern_service.DigestConcern]) -> Callable[[Session, d
         concern_service.mark_delivered(session, items=items, day=concern_service.today(now))
 
     return mark
+
+
+def _charts(session: Session, row: Delivery) -> Outgoing:
+    """A sent digest's charts, drawn now from the same figures as its text. A chart that
+    cannot be drawn is left out with a warning; the digest itself has gone already."""
+    config = load_config(session, row.workspace_id)
+    if config is None:
+        raise Skip("workspace not set up")
+    if row.kind == digests.CHARTS[digests.DIGEST]:
+        composed = digests.compose_manager(
+            session, config, row.workspace_id, row.subject, row.period, digest_at=None
+        )
+    else:
+        composed = digests.compose_leadership(
+            session,
+            config,
+            row.workspace_id,
+            row.period,
+            row.due_at,
+            preview=True,
+            with_charts=True,
+        )
+    uploads = []
+    for chart in composed.charts:
+        try:
+            content = charts.render(chart)
+        except Exception:  # noqa: BLE001 — a chart never stops the others, nor the digest
+            logger.warning(
+                "could not draw the chart %s of %s", chart.name, row.period, exc_info=True
+            )
+            continue
+        uploads.append(Upload(chart.name, chart.title, chart.alt, content))
+    if not uploads:
+        raise Skip("no chart to share")
+    return Outgoing([], uploads=uploads)
 
 
 def _manager_digest(session: Session, row: Delivery, now: datetime) -> Outgoing:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -19,7 +19,7 @@ import prompts
 from bot.checkin import rules as checkins
 from bot.digest import delivery as digests
 from bot.org.plan import load_config, plan_for
-from bot.outbox.compose import Message, Skip, compose
+from bot.outbox.compose import Message, Skip, Upload, compose
 from bot.runtime.outage import Outages, database_unavailable
 from bot.strategy import rules as strategy
 from storage import queries
@@ -182,7 +182,13 @@ class Sender:
                 return
         client = self.client_for(row.workspace_id)
         try:
-            channel, ts = self._post(client, row, outgoing.parts)
+            if outgoing.uploads:
+                channel, ts = self._share(client, row, outgoing.uploads)
+            else:
+                channel, ts = self._post(client, row, outgoing.parts)
+        except SlackRequestError as error:  # a file's upload itself failed (not the API)
+            self._failed(row, now, f"upload: {error}"[:200])
+            return
         except SlackApiError as error:
             reason = str(error.response.get("error", "slack_error"))
             if not (outgoing.fallback and reason in CHANNEL_REFUSED):
@@ -216,6 +222,8 @@ class Sender:
             )
             if outgoing.on_sent is not None:
                 outgoing.on_sent(session, now)
+            if row.kind in digests.CHARTS:
+                digests.plan_charts(session, row, channel, now)
             self._after(session, row, now, sent=True)
 
     def _post(self, client: WebClient, row: Delivery, parts: list[Message]) -> tuple[str, str]:
@@ -237,6 +245,30 @@ class Sender:
                     ts=ts,
                 )
         return channel, ts
+
+    def _share(self, client: WebClient, row: Delivery, uploads: list[Upload]) -> tuple[str, str]:
+        """Share each file not shared yet into the row's conversation, recording progress after
+        each one, so a retry never shares a chart twice; the first says what they are."""
+        assert row.id is not None
+        for index in range(row.parts_sent, len(uploads)):
+            upload = uploads[index]
+            client.files_upload_v2(
+                channel=row.channel,
+                content=upload.content,
+                filename=upload.filename,
+                title=upload.title,
+                alt_txt=upload.alt,
+                initial_comment=prompts.text("digest.charts.shared") if index == 0 else None,
+            )
+            with Session(self.engine) as session:
+                queries.record_part(
+                    session=session,
+                    delivery_id=row.id,
+                    parts_sent=index + 1,
+                    channel=row.channel,
+                    ts="",
+                )
+        return row.channel, ""
 
     def _send_to(
         self, client: WebClient, channels: list[str], parts: list[Message]
@@ -282,8 +314,10 @@ class Sender:
                 )
                 self._after(session, row, now)
             else:
+                # A digest's charts that wait are worth a warning: the digest went without them.
+                charts = row.kind in digests.CHARTS.values()
                 logger.log(
-                    logging.DEBUG if slack_down else logging.INFO,
+                    logging.DEBUG if slack_down else logging.WARNING if charts else logging.INFO,
                     "delivery %s (%s) will retry at %s: %s",
                     row.id,
                     row.kind,

@@ -21,6 +21,7 @@ from bot.standin import blockkit
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+ALT_TEXT_LIMIT = 1000  # characters of a file's alt text (files.getUploadURLExternal)
 TRIGGER_LIFETIME = 3.0  # seconds: a trigger_id opens one view, within three seconds
 MESSAGES = ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage")
 VIEWS = ("views.open", "views.push", "views.update", "views.publish")
@@ -70,6 +71,7 @@ class FakeSlack:
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
         self._files: dict[str, str] = {}  # file id → name, for uploads
+        self._alts: dict[str, str] = {}  # file id → its alt text
         self._lock = threading.Lock()
         self._exchanged: set[str] = set()  # trigger ids that have opened a view
         self.server.expect_request(re.compile(r"^/api/.+")).respond_with_handler(self._answer)
@@ -125,10 +127,35 @@ class FakeSlack:
         names = {c.params["file_id"]: c.params["filename"] for c in self.of("upload")}
         return {names[c.params["file_id"]]: c.params["content"] for c in self.of("upload")}
 
+    def shared(self) -> list[dict[str, Any]]:
+        """Each file shared into a conversation (files.completeUploadExternal that Slack took):
+        its channel, file name, title, alt text, content and the message introducing it."""
+        contents = {c.params["file_id"]: c.params["content"] for c in self.of("upload")}
+        found = []
+        for call in self.of("files.completeUploadExternal"):
+            files = call.params.get("files") or "[]"
+            for entry in json.loads(files) if isinstance(files, str) else files:
+                if entry.get("id") not in contents:
+                    continue  # refused: never shared
+                found.append(
+                    {
+                        "channel": call.params.get("channel_id"),
+                        "filename": self._files[entry["id"]],
+                        "title": entry.get("title"),
+                        "alt": self._alts[entry["id"]],
+                        "content": contents[entry["id"]],
+                        "comment": call.params.get("initial_comment"),
+                    }
+                )
+        return found
+
     def _upload(self, request: Request) -> Response:
         file_id = request.path.rsplit("/", 1)[-1]
         filename = self._files.get(file_id, "")
         params = {"file_id": file_id, "filename": filename, "content": request.get_data()}
+        failure = self.on["upload"](params) if "upload" in self.on else None
+        if failure is not None:  # the file service failing, as a test asks it to
+            return Response("upload failed", status=failure.get("_status", 500))
         with self._lock:
             self.calls.append(Call("upload", params, None))
         return Response(f"OK - {len(params['content'])}", content_type="text/plain")
@@ -180,6 +207,10 @@ class FakeSlack:
             user, channel = str(params.get("user", "")), str(params.get("channel", ""))
             if channel != dm_channel(user) and user not in self.channel_members.get(channel, ()):
                 error, problems = "user_not_in_channel", [f"{user} cannot see {channel}"]
+        if method == "files.getUploadURLExternal":
+            error, problems = self._check_upload_url(params)
+        if method == "files.completeUploadExternal":
+            error, problems = self._check_complete(params)
         if not problems and method in ("views.open", "views.push"):
             error, problem = self._exchange(str(params.get("trigger_id", "")))
             problems = [problem] if problem else []
@@ -189,6 +220,32 @@ class FakeSlack:
         if error == "invalid_arguments":
             return {"ok": False, "error": error, "response_metadata": {"messages": problems}}
         return {"ok": False, "error": error, "errors": problems}
+
+    def _check_upload_url(self, params: dict[str, Any]) -> tuple[str, list[str]]:
+        """files.getUploadURLExternal: a file name, a length above 0, alt text ≤ 1,000."""
+        if not params.get("filename") or not str(params.get("length", "")).isdigit():
+            return "invalid_arguments", ["filename and length are required"]
+        if int(params["length"]) == 0:
+            return "missing_argument", ["length is 0"]
+        if len(str(params.get("alt_txt") or "")) > ALT_TEXT_LIMIT:
+            return "alt_txt_too_large", [f"alt_txt is over {ALT_TEXT_LIMIT} characters"]
+        return "", []
+
+    def _check_complete(self, params: dict[str, Any]) -> tuple[str, list[str]]:
+        """files.completeUploadExternal: files this stand-in issued and received, shared into a
+        conversation by its id (a user id is not one)."""
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        if not files:
+            return "invalid_arguments", ["files is required"]
+        uploaded = {c.params["file_id"] for c in self.calls if c.method == "upload"}
+        for entry in files:
+            if entry.get("id") not in self._files or entry.get("id") not in uploaded:
+                return "file_not_found", [f"file {entry.get('id')} was not uploaded"]
+        channel = params.get("channel_id")
+        if channel is not None and not _CHANNEL.fullmatch(str(channel)):
+            return "channel_not_found", [f"{channel!r} is not a channel id"]
+        return "", []
 
     def _exchange(self, trigger: str) -> tuple[str, str]:
         """A trigger id opens one view, within three seconds of the click that made it."""
@@ -271,13 +328,15 @@ class FakeSlack:
         if method == "files.getUploadURLExternal":
             file_id = f"F{len(self._files) + 1:06d}"
             self._files[file_id] = str(params.get("filename", ""))
+            self._alts[file_id] = str(params.get("alt_txt") or "")
             return {
                 "ok": True,
                 "file_id": file_id,
                 "upload_url": self.server.url_for(f"/upload/{file_id}"),
             }
         if method == "files.completeUploadExternal":
-            files = json.loads(params.get("files") or "[]")
+            files = params.get("files") or "[]"
+            files = json.loads(files) if isinstance(files, str) else files
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             return {"ok": True, "view": {"id": "V0001", **(params.get("view") or {})}}

@@ -158,6 +158,30 @@ def test_the_cli_previews_the_leadership_digest_without_concerns(weeks, database
         timeout=60,
     )
     assert json.loads(as_json.stdout)[0]["blocks"][0]["type"] == "header"
+    folder = tmp_path / "charts"
+    drawn = subprocess.run(
+        [*run, "--period", WEEK, "--charts", str(folder)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert drawn.returncode == 0, drawn.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["momentum.png", "participation-by-team.png"]
+    assert f"chart: {folder / 'momentum.png'}" in drawn.stderr
+    assert (folder / "momentum.png").read_bytes().startswith(b"\x89PNG")
+    team = subprocess.run(
+        [sys.executable, "-m", "bot", "digest", "--team", "platform", "--workspace", TEAM]
+        + ["--period", WEEK, "--charts", str(tmp_path / "team")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert team.returncode == 0, team.stderr
+    assert [p.name for p in (tmp_path / "team").iterdir()] == ["platform-participation.png"]
     both = subprocess.run(
         [*run, "--team", "platform"], env=env, cwd=tmp_path, capture_output=True, text=True
     )
