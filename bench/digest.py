@@ -4,16 +4,23 @@ History: each person's nudge for each of the 52 weeks (sent), and their check-in
 them (answered with quotes, energy and sometimes a blocker; some skips; some silence), plus
 one reflection each. The build runs in a fresh process (`python -m bench.digest URL`) that
 composes every digest with `bot.digest.delivery.compose_manager`, one session per manager as the
-sender does; its wall time and peak RSS are the figures.
+sender does; its wall time and peak RSS are the figures. Then, in the same process and timed
+apart (a digest's text never waits for a chart), it draws every chart those digests and the
+leadership digest share: their count, total and median time, and the peak RSS after them.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -127,7 +134,11 @@ def run(db: str) -> dict[str, Any]:
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     figures["history_rows"] = rows
     figures["target_met"] = db != "sqlite" or (
-        figures["wall_s"] <= 10 and figures["peak_rss_mb"] <= 400
+        figures["wall_s"] <= 10
+        and figures["peak_rss_mb"] <= 400
+        and figures["charts_wall_s"] <= 120
+        and figures["peak_rss_with_charts_mb"] + figures["workers"] * figures["peak_rss_worker_mb"]
+        <= 400
     )
     print(f"  digest {db}: {figures}", flush=True)
     return figures
@@ -138,6 +149,7 @@ def build_all(url: str) -> dict[str, Any]:
     from sqlmodel import Session
 
     from bot.digest import delivery as digests
+    from bot.digest.charts import Chart
     from bot.org.plan import load_config
     from storage import queries
     from storage.engine import make_engine
@@ -150,6 +162,7 @@ def build_all(url: str) -> dict[str, Any]:
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     blocks = 0
+    drawn: list[Chart] = []  # what each digest's charts draw: data, drawn after every text
     for manager in managers:
         with Session(engine) as session:
             config = load_config(session, WORKSPACE)
@@ -158,15 +171,50 @@ def build_all(url: str) -> dict[str, Any]:
                 session, config, WORKSPACE, manager, LABEL, digest_at=DIGEST_AT
             )
             blocks += len(composed.blocks)
+        drawn += composed.charts
     wall = time.perf_counter() - started
+    text_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with Session(engine) as session:  # the leadership digest's charts, over every team
+        config = load_config(session, WORKSPACE)
+        assert config is not None
+        drawn += digests.compose_leadership(
+            session, config, WORKSPACE, LABEL, DIGEST_AT, preview=True, with_charts=True
+        ).charts
+    started = time.perf_counter()
+    # A worker process per core draws them (matplotlib holds the GIL while it draws). Fresh
+    # processes (forkserver), not forks of this one: a fork's RSS would count this process's
+    # pages again, and a real worker holds no digest history either.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context) as pool:
+        times = list(pool.map(_timed_render, drawn, chunksize=50))
+    charts_wall = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "digests": len(managers),
         "blocks": blocks,
         "wall_s": round(wall, 2),
         "per_digest_ms": round(wall / len(managers) * 1000, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(text_rss, 1),
         "rss_before_build_mb": round(baseline, 1),
+        "charts": len(drawn),
+        "charts_by_kind": dict(Counter(chart.kind for chart in drawn)),
+        "charts_wall_s": round(charts_wall, 1),
+        "chart_median_ms": round(statistics.median(times) * 1000, 1),
+        "chart_max_ms": round(max(times) * 1000, 1),
+        "workers": os.cpu_count() or 2,
+        "peak_rss_with_charts_mb": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        ),
+        "peak_rss_worker_mb": round(children, 1),
     }
+
+
+def _timed_render(chart: Any) -> float:
+    from bot.digest.charts import render
+
+    begun = time.perf_counter()
+    render(chart)
+    return time.perf_counter() - begun
 
 
 if __name__ == "__main__":
