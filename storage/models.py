@@ -322,3 +322,36 @@ class Uninstall(SQLModel, table=True):
 
     workspace_id: str = Field(primary_key=True, max_length=32)
     uninstalled_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class RaisedBlocker(SQLModel, table=True):
+    """A blocker a manager raised to the leadership group from their digest, and its answer.
+
+    One per check-in (raising twice is one raise). The leaders who may read and answer it are
+    those of the day it was raised (`leaders`), never whoever is a leader later. The person's
+    words and id are kept to show the blocker and to tell them the answer; forget-me removes
+    both, and the team, the manager and the manager's note stay.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "checkin_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(default_factory=new_ref, max_length=32, unique=True, index=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    checkin_ref: str = Field(max_length=32)
+    period: str = Field(max_length=10)  # the check-in's
+    team_key: str = Field(max_length=64)
+    team_name: str = Field(max_length=200)
+    manager_id: str = Field(max_length=32)  # who raised it
+    user_id: str | None = Field(default=None, max_length=32)  # whose blocker; None once forgotten
+    words: str | None = None  # the blocker as written; None once forgotten
+    objective_key: str | None = Field(default=None, max_length=64)
+    note: str | None = None  # the manager's
+    tell: bool = True  # the person hears that it was raised, and the answer
+    leaders: list = _json(list)  # who may read and answer it: the leaders when it was raised
+    status: str = Field(default="open", max_length=16)  # open | on_it | resolved | wont_act
+    answer: str | None = None
+    answered_by: str | None = Field(default=None, max_length=32)
+    answered_at: datetime | None = _when()
+    closed_in: str | None = Field(default=None, max_length=10)  # the digest that showed it closed
+    created_at: datetime = _created()

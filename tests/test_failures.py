@@ -28,7 +28,8 @@ from bot.checkin import views as checkin_views
 from bot.concerns import answer_views
 from bot.concerns import views as concern_views
 from bot.concerns.audience import Audience
-from bot.digest.views import REPLY_MODAL, reply_modal
+from bot.digest.leadership_views import RAISED_ANSWER_MODAL, answer_modal
+from bot.digest.views import RAISE_MODAL, REPLY_MODAL, raise_modal, reply_modal
 from bot.home import views as home_views
 from bot.runtime.deps import utcnow
 from bot.setup import schedule_views as admin_schedule
@@ -38,7 +39,7 @@ from bot.web import failsafe
 from bot.workspace import yourdata_views as yourdata
 from bot.workspace.manifest import load_manifest
 from handlers import checkin as checkin_handlers
-from storage.models import Checkin, Concern
+from storage.models import Checkin, Concern, RaisedBlocker
 from tests.admin_kit import filled, pick
 from tests.concern_kit import (
     CODE,
@@ -298,6 +299,14 @@ CASES = [
         "ephemeral",
         a_checkin,
     ),
+    Case(
+        "action",
+        "digest_raise",
+        button("digest_raise", "{checkin}", "UMGR"),
+        "ephemeral",
+        a_checkin,
+    ),
+    Case("action", "raised_answer", button("raised_answer", "R3F", "UMGR"), "ephemeral"),
     Case("action", "home_see_all", home_button("home_see_all", "objectives"), "notice"),
     Case("action", "strategy_open", button("strategy_open", ""), "ephemeral"),
     Case(
@@ -376,6 +385,47 @@ CASES = [
         ),
         "errors:reply",
         a_checkin,
+    ),
+    Case(
+        "view",
+        RAISE_MODAL,
+        submission(
+            lambda w: raise_modal("Wanda", w.checkin_ref, words="Stuck on legal"),
+            lambda _v: text_values(note="Only you can unblock this"),
+            "UMGR",
+        ),
+        "errors:note",
+        a_checkin,
+    ),
+    Case(
+        "view",
+        RAISED_ANSWER_MODAL,
+        submission(
+            lambda _w: answer_modal(
+                RaisedBlocker(
+                    ref="R3F",
+                    workspace_id=TEAM,
+                    checkin_ref="C1",
+                    period=WEEK,
+                    team_key="platform",
+                    team_name="Platform",
+                    manager_id="UMGR",
+                    words="Stuck on legal",
+                    leaders=["UMGR"],
+                    created_at=MONDAY,
+                ),
+                {},
+                MONDAY,
+            ),
+            lambda _v: {
+                "status": {
+                    "value": {"type": "radio_buttons", "selected_option": {"value": "on_it"}}
+                },
+                **text_values(answer="We are on it"),
+            },
+            "UMGR",
+        ),
+        "errors:answer",
     ),
     Case("view", "strategy_modal", submission(reflection_modal, reflection_values), "errors:how"),
     Case(

@@ -13,8 +13,9 @@ import prompts
 from bot.concerns import rules as concern_service
 from bot.concerns.answer_views import concern_blocks
 from bot.concerns.audience import LEADERSHIP, Audience
+from bot.digest import raised
 from bot.digest.charts import Chart, leadership_charts, manager_charts
-from bot.digest.leadership_views import leadership_blocks
+from bot.digest.leadership_views import leadership_blocks, raised_blocks
 from bot.digest.momentum import WEEKS as momentum_weeks
 from bot.digest.momentum import momentum
 from bot.digest.summary import Figure, History, TeamDigest, suggestions, team_digest
@@ -24,7 +25,7 @@ from bot.org.config import OrgConfig, Schedule, zone_or
 from bot.org.schedule import period, shift_label, upcoming_period
 from bot.views.kit import Block
 from storage import queries
-from storage.models import Concern, ConcernNote, Delivery, Team
+from storage.models import Concern, ConcernNote, Delivery, RaisedBlocker, Team
 
 DIGEST = "digest"
 LEADERSHIP_DIGEST = "leadership"
@@ -41,6 +42,12 @@ class Composed:
     blocks: list[Block]
     carried: list[concern_service.DigestConcern] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    closed: list[RaisedBlocker] = field(default_factory=list)  # raised blockers shown closed
+
+    def mark_sent(self, session: Session, now: datetime, period: str) -> None:
+        """Once sent: its concerns count as delivered, its closed raised blockers as shown."""
+        concern_service.mark_delivered(session, items=self.carried, day=concern_service.today(now))
+        raised.mark_shown(session, self.closed, period)
 
 
 def managed(session: Session, workspace_id: str, manager_id: str) -> list[Team]:
@@ -244,6 +251,15 @@ def compose_leadership(
         history_by_team.append((team.name, [history.figure(week) for week in history.labels]))
     figures_by_team = [(name, figures[-1]) for name, figures in history_by_team]
     execution = momentum(session, config, workspace_id, label)
+    shown = raised.for_leadership(session, workspace_id, label)
+    managers = {row.manager_id for row in [*shown.open, *shown.closed]}
+    raised_ = raised_blocks(
+        shown,
+        [(o.key, o.title) for o in config.objectives if not o.archived],
+        queries.people_named(session=session, workspace_id=workspace_id, user_ids=managers),
+        digest_at,
+        answerable=not preview,
+    )
     coverage = _coverage(session, config, workspace_id)
     carried = (
         []
@@ -276,9 +292,10 @@ def compose_leadership(
         ],
         min_group=config.anonymity.min_group_size,
         execution=execution,
+        raised=raised_,
     )
     charts = leadership_charts(label, execution, history_by_team) if with_charts else []
-    return Composed(blocks, carried, charts)
+    return Composed(blocks, carried, charts, [] if preview else shown.closed)
 
 
 def _coverage(session: Session, config: OrgConfig, workspace_id: str) -> list[tuple[str, int]]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from bot.digest.raised import raised_for
 from bot.digest.week import Quote, TeamWeek, counts_for, team_week
 from bot.org.config import OrgConfig
 from bot.org.schedule import shift_label
@@ -39,6 +40,7 @@ class Quiet:
 class Blocker:
     quote: Quote
     weeks: int  # how many periods in a row it has been blocking
+    raised: bool = False  # its manager raised it to leadership already
 
 
 @dataclass
@@ -245,7 +247,11 @@ def team_digest(
         label: shown(counts, min_group) for label, counts in sorted(kept.items())
     }
     digest.quiet = history.quiet(week.members, week.names)
-    digest.blockers = [Blocker(q, history.blocked_weeks(q.user_id)) for q in week.blockers]
+    raised = raised_for(session, workspace_id, [q.ref.partition(":")[0] for q in week.blockers])
+    digest.blockers = [
+        Blocker(q, history.blocked_weeks(q.user_id), q.ref.partition(":")[0] in raised)
+        for q in week.blockers
+    ]
     for child in queries.child_teams(session=session, workspace_id=workspace_id, key=team_key):
         members = queries.member_ids(session=session, workspace_id=workspace_id, team_key=child.key)
         digest.subteams.append((child.name, figure_of(session, workspace_id, members, period)))

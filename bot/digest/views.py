@@ -11,12 +11,14 @@ from bot.views.kit import (
     MESSAGE_BLOCKS,
     TEXT_LIMIT,
     Block,
+    actions,
     button,
     context,
     cut,
     divider,
     escape,
     header,
+    option,
     plain,
     quoted,
     section,
@@ -92,6 +94,8 @@ def about_blocks(week: TeamWeek) -> list[Block]:
 
 REPLY_PRIVATELY = "digest_reply"  # value: "<check-in ref>:<field>", never a row id
 REPLY_MODAL = "digest_reply_modal"
+RAISE = "digest_raise"  # value: the check-in's ref
+RAISE_MODAL = "digest_raise_modal"
 
 
 def _participation(team: TeamDigest) -> str:
@@ -153,6 +157,27 @@ def _quotes(
     return blocks
 
 
+def _blockers(team: TeamDigest, still: dict[str, str], *, actionable: bool) -> list[Block]:
+    """Blockers, each with Reply privately and Raise to leadership side by side (or a line
+    saying it is raised already)."""
+    if not team.blockers:
+        return []
+    blocks: list[Block] = [section(f"*{prompts.text('digest.blockers')}*")]
+    for blocker in team.blockers:
+        quote = blocker.quote
+        blocks.append(section(quote_line(quote) + still.get(quote.ref, "")))
+        if not actionable or not quote.ref:
+            continue
+        checkin_ref = quote.ref.partition(":")[0]
+        reply = button(prompts.text("digest.reply"), REPLY_PRIVATELY, quote.ref)
+        if blocker.raised:
+            blocks.append(actions(reply))
+            blocks.append(context(prompts.text("digest.raised_already")))
+        else:
+            blocks.append(actions(reply, button(prompts.text("digest.raise"), RAISE, checkin_ref)))
+    return blocks
+
+
 def team_blocks(team: TeamDigest, min_group: int, *, preview: bool = False) -> list[Block]:
     """One team's section of a manager's digest."""
     week = team.week
@@ -168,9 +193,7 @@ def team_blocks(team: TeamDigest, min_group: int, *, preview: bool = False) -> l
             for b in team.blockers
             if b.weeks >= 2
         }
-        blocks += _quotes(
-            prompts.text("digest.blockers"), week.blockers, reply=not preview, suffix=still
-        )
+        blocks += _blockers(team, still, actionable=not preview)
         blocks += [] if preview else _energy(team, min_group)
         if week.learned:
             blocks += lines_sections(
@@ -294,4 +317,86 @@ def reply_modal(name: str | None, ref: str, *, quote: str = "", refusal: str = "
                 "label": plain(prompts.text("digest.reply_label", name=name), 2000),
             },
         ],
+    }
+
+
+def raise_modal(
+    name: str | None,
+    checkin_ref: str,
+    *,
+    words: str = "",
+    objectives: list[tuple[str, str]] | None = None,
+    chosen: str | None = None,
+    refusal: str = "",
+) -> dict:
+    """Raise a blocker to leadership: which objective it blocks (the check-in's, pre-filled),
+    a note, and whether to tell the person; for anyone but its manager, a kind refusal."""
+    p = "digest.raise_modal."
+    title = plain(prompts.text(p + "title"), 24)
+    if name is None:
+        return {
+            "type": "modal",
+            "title": title,
+            "close": plain("Close", 24),
+            "blocks": [section(refusal)],
+        }
+    choices = [option(cut(title_, 75), key) for key, title_ in (objectives or [])[:100]]
+    objective: dict = {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": plain(prompts.text(p + "objective_placeholder")),
+        "options": choices,
+    }
+    initial = next((c for c in choices if c["value"] == chosen), None)
+    if initial is not None:
+        objective["initial_option"] = initial
+    tell = option(prompts.text(p + "tell", name=name), "tell")
+    blocks: list[Block] = [
+        context(prompts.text(p + "context", text=quoted(cut(words, 500)))),
+        context(prompts.text(p + "who_sees")),
+    ]
+    if choices:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "objective",
+                "optional": True,
+                "element": objective,
+                "label": plain(prompts.text(p + "objective_label"), 2000),
+            }
+        )
+    blocks += [
+        {
+            "type": "input",
+            "block_id": "note",
+            "optional": True,
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "value",
+                "multiline": True,
+                "max_length": 1000,
+            },
+            "label": plain(prompts.text(p + "note_label"), 2000),
+        },
+        {
+            "type": "input",
+            "block_id": "tell",
+            "optional": True,
+            "element": {
+                "type": "checkboxes",
+                "action_id": "value",
+                "options": [tell],
+                "initial_options": [tell],
+            },
+            "label": plain(prompts.text(p + "tell_label"), 2000),
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": RAISE_MODAL,
+        "title": title,
+        "submit": plain(prompts.text(p + "submit"), 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"ref": checkin_ref}),
+        "blocks": blocks,
     }

@@ -12,7 +12,6 @@ from sqlmodel import Session
 import prompts
 from bot.checkin import rules as checkins
 from bot.checkin.views import nudge_message
-from bot.concerns import rules as concern_service
 from bot.digest import charts
 from bot.digest import delivery as digests
 from bot.digest.views import split_messages
@@ -125,11 +124,12 @@ def _parts(blocks: list[Block], fallback: str) -> list[Message]:
     return [Message(fallback, part) for part in split_messages(blocks)]
 
 
-def _carried(items: list[concern_service.DigestConcern]) -> Callable[[Session, datetime], None]:
-    """Once the digest is out, its concerns and follow-ups count as delivered."""
+def _on_sent(composed: digests.Composed, period: str) -> Callable[[Session, datetime], None]:
+    """Once the digest is out: its concerns and follow-ups count as delivered, and the raised
+    blockers it showed closed are not shown again."""
 
     def mark(session: Session, now: datetime) -> None:
-        concern_service.mark_delivered(session, items=items, day=concern_service.today(now))
+        composed.mark_sent(session, now, period)
 
     return mark
 
@@ -180,7 +180,7 @@ def _manager_digest(session: Session, row: Delivery, now: datetime) -> Outgoing:
         session, config, row.workspace_id, row.subject, row.period, digest_at=row.due_at
     )
     text = prompts.text("digest.header", period=row.period)
-    return Outgoing(_parts(composed.blocks, text), on_sent=_carried(composed.carried))
+    return Outgoing(_parts(composed.blocks, text), on_sent=_on_sent(composed, row.period))
 
 
 def _leadership_digest(session: Session, row: Delivery) -> Outgoing:
@@ -192,7 +192,7 @@ def _leadership_digest(session: Session, row: Delivery) -> Outgoing:
     others = [leader for leader in config.leaders if leader != row.channel]
     return Outgoing(
         _parts(composed.blocks, text),
-        on_sent=_carried(composed.carried),
+        on_sent=_on_sent(composed, row.period),
         fallback=others if config.leadership_channel else [],
         copies=[] if config.leadership_channel else others,
     )

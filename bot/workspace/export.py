@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage import queries
-from storage.models import Checkin, Concern, ConcernNote, Objective, Reflection
+from storage.models import Checkin, Concern, ConcernNote, Objective, RaisedBlocker, Reflection
 
 Rows = list[dict[str, Any]]
 Datasets = dict[str, Rows]
@@ -30,6 +30,10 @@ CHECKIN = (
     "helped", "helped_text", "objective", "created_at", "updated_at",
 )  # fmt: skip
 REFLECTION = ("user_id", "name", "objectives", "other", "how", "progress", "help", "created_at")
+RAISED = (
+    "period", "team", "raised_by", "person", "blocker", "objective", "note", "person_told",
+    "status", "answer", "answered_by", "answered_at", "raised_at",
+)  # fmt: skip
 COLUMNS: dict[str, tuple[str, ...]] = {
     "checkins": CHECKIN,
     "my_checkins": (*CHECKIN[:5], "energy", *CHECKIN[5:]),
@@ -43,6 +47,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "delivered_on",
     ),
     "concern_notes": ("concern", "kind", "text", "status", "created_on"),
+    "raised_blockers": RAISED,
+    "my_raised_blockers": RAISED,
 }  # fmt: skip
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
 
@@ -131,6 +137,33 @@ def org_export(session: Session, workspace_id: str) -> Datasets:
             for t in teams
         ],
         **concern_export(session, workspace_id),
+        "raised_blockers": [raised_row(r, names) for r in _raised(session, workspace_id)],
+    }
+
+
+def _raised(session: Session, workspace_id: str, *conditions: Any) -> list[RaisedBlocker]:
+    statement = select(RaisedBlocker).where(RaisedBlocker.workspace_id == workspace_id, *conditions)
+    return list(
+        session.exec(statement.order_by(col(RaisedBlocker.created_at), col(RaisedBlocker.id)))
+    )
+
+
+def raised_row(row: RaisedBlocker, names: dict[str, str]) -> dict[str, Any]:
+    """A blocker raised to leadership and its answer; the person as the manager knew them."""
+    return {
+        "period": row.period,
+        "team": row.team_name,
+        "raised_by": names.get(row.manager_id, row.manager_id),
+        "person": names.get(row.user_id, row.user_id) if row.user_id else None,
+        "blocker": row.words,
+        "objective": row.objective_key,
+        "note": row.note,
+        "person_told": row.tell,
+        "status": row.status,
+        "answer": row.answer,
+        "answered_by": names.get(row.answered_by, row.answered_by) if row.answered_by else None,
+        "answered_at": _iso(row.answered_at),
+        "raised_at": _iso(row.created_at),
     }
 
 
@@ -175,8 +208,10 @@ def concern_export(session: Session, workspace_id: str) -> Datasets:
 
 
 def person_export(session: Session, workspace_id: str, user_id: str) -> Datasets:
-    """A person's own check-ins (energy included: it is theirs) and reflections."""
+    """A person's own check-ins (energy included: it is theirs) and reflections, and their
+    blockers their manager raised to leadership, with the answers (when there are some)."""
     names = _names(session, workspace_id)
+    raised = _raised(session, workspace_id, RaisedBlocker.user_id == user_id)
     return {
         "my_checkins": [
             checkin_row(r, names, energy=True)
@@ -186,20 +221,25 @@ def person_export(session: Session, workspace_id: str, user_id: str) -> Datasets
             reflection_row(r, names)
             for r in _reflections(session, workspace_id, Reflection.user_id == user_id)
         ],
-    }
+    } | ({"my_raised_blockers": [raised_row(r, names) for r in raised]} if raised else {})
 
 
 def team_export(session: Session, workspace_id: str, manager_id: str) -> Datasets:
-    """The check-ins written while `manager_id` was their manager, without energy.
+    """The check-ins written while `manager_id` was their manager, without energy, and the
+    blockers they raised to leadership with their answers.
 
     History stays with the manager of the period it was written in: a team's new manager
     does not receive what was said to the one before.
     """
     rows = _checkins(session, workspace_id, col(Checkin.manager_id) == manager_id)
-    if not rows:
+    raised = _raised(session, workspace_id, RaisedBlocker.manager_id == manager_id)
+    if not rows and not raised:
         return {}
     names = _names(session, workspace_id)
-    return {"team_checkins": [checkin_row(r, names, energy=False) for r in rows]}
+    return {
+        "team_checkins": [checkin_row(r, names, energy=False) for r in rows],
+        "raised_blockers": [raised_row(r, names) for r in raised],
+    }
 
 
 def _cell(value: Any) -> str:

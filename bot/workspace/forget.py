@@ -1,4 +1,5 @@
-"""Forget me: erase a person's check-ins and reflections, and their name in others' answers."""
+"""Forget me: erase a person's check-ins and reflections, their name in others' answers, and
+their words in blockers raised to leadership."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlmodel import Session, col, select
 from bot.checkin import rules as checkins
 from bot.strategy import rules as strategy
 from storage import queries
-from storage.models import Checkin, Inbox, Reflection
+from storage.models import Checkin, Inbox, RaisedBlocker, Reflection
 
 # "Stop my check-ins" pauses until a date nobody reaches; `/leadership resume` undoes it.
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
@@ -50,6 +51,14 @@ def forget_person(
         )
     )
     mentions = _unmention(session, workspace_id, user_id)
+    session.execute(  # a blocker their manager raised keeps its team and note, not their words
+        sa.update(RaisedBlocker)
+        .where(
+            col(RaisedBlocker.workspace_id) == workspace_id,
+            col(RaisedBlocker.user_id) == user_id,
+        )
+        .values(user_id=None, words=None)
+    )
     kinds = [checkins.REMINDER, *checkins.SNOOZES]  # "you haven't checked in" makes no sense now
     if stop:
         kinds += [checkins.NUDGE, *strategy.KINDS]

@@ -18,6 +18,7 @@ from storage.models import (
     Concern,
     ConcernNote,
     Inbox,
+    RaisedBlocker,
     Reflection,
     TeamEnergy,
     Uninstall,
@@ -86,6 +87,7 @@ def _purge(session: Session, workspace_id: str, keep: Retention, now: datetime) 
     )
     _count(session, sa.delete(Inbox).where(given_up))
     _count(session, _older(TeamEnergy, workspace_id, answers_before))  # kept no longer either
+    _count(session, _older(RaisedBlocker, workspace_id, answers_before))  # a check-in's words
     return Purged(
         checkins=_count(session, _older(Checkin, workspace_id, answers_before)),
         reflections=_count(session, _older(Reflection, workspace_id, answers_before)),
@@ -94,7 +96,9 @@ def _purge(session: Session, workspace_id: str, keep: Retention, now: datetime) 
 
 
 def _older(
-    model: type[Checkin] | type[Reflection] | type[TeamEnergy], workspace_id: str, before: datetime
+    model: type[Checkin] | type[Reflection] | type[TeamEnergy] | type[RaisedBlocker],
+    workspace_id: str,
+    before: datetime,
 ) -> sa.Delete:
     return sa.delete(model).where(
         col(model.workspace_id) == workspace_id, col(model.created_at) < before

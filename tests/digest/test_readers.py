@@ -109,12 +109,14 @@ def change_manager(engine, team_key: str, manager: str) -> None:
 
 
 def reply_values(slack, channel: str) -> list[str]:
+    """The values of every Reply privately button: beside a quote, or under a blocker."""
     return [
-        block["accessory"]["value"]
+        element["value"]
         for call in slack.of("chat.postMessage")
         if call.params["channel"] == channel
         for block in call.params.get("blocks") or []
-        if block.get("accessory", {}).get("action_id") == "digest_reply"
+        for element in [block.get("accessory", {}), *block.get("elements", [])]
+        if element.get("action_id") == "digest_reply"
     ]
 
 

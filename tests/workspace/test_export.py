@@ -92,7 +92,8 @@ def test_the_cli_writes_csv_and_json_of_everything_without_energy_or_identity(
     out = tmp_path / "export"
     assert main(["export", "--out", str(out)]) == 0
     names = sorted(path.name for path in out.iterdir())
-    datasets = ("checkins", "concern_notes", "concerns", "objectives", "reflections", "teams")
+    datasets = ("checkins", "concern_notes", "concerns", "objectives", "raised_blockers")
+    datasets += ("reflections", "teams")
     assert names == sorted(f"{d}.{ext}" for d in datasets for ext in ("csv", "json"))
     checkins = json.loads((out / "checkins.json").read_text())
     assert {row["user_id"] for row in checkins} == {"U1", "U2", "UMGR"}
@@ -105,7 +106,7 @@ def test_the_cli_writes_csv_and_json_of_everything_without_energy_or_identity(
     for identity in ("UMGR", "Maria", "user_id", "a" * 64):
         assert identity not in concerns_written
     assert read_csv((out / "teams.csv").read_text())[1]["members"] == "U1 U2"
-    assert "Wrote 12 files" in capsys.readouterr().err
+    assert "Wrote 14 files" in capsys.readouterr().err
 
 
 def test_a_cell_a_spreadsheet_would_run_is_quoted_in_csv_not_in_json(org, engine):
