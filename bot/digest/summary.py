@@ -54,6 +54,8 @@ class TeamDigest:
     subteams: list[tuple[str, Figure]] = field(default_factory=list)
     # each trend week's energy as the digest may show it (None below the group size or alike)
     energy_weeks: dict[str, dict[int, int] | None] = field(default_factory=dict)
+    # each active objective (key, title) and how many of the team's check-ins moved it
+    objectives: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def figure(self) -> Figure:
@@ -246,6 +248,10 @@ def team_digest(
     digest.energy_weeks = {
         label: shown(counts, min_group) for label, counts in sorted(kept.items())
     }
+    moved = Counter(row.objective_key for row in week.answered if row.objective_key)
+    digest.objectives = [
+        (o.key, o.title, moved[o.key]) for o in config.objectives if not o.archived
+    ]
     digest.quiet = history.quiet(week.members, week.names)
     raised = raised_for(session, workspace_id, [q.ref.partition(":")[0] for q in week.blockers])
     digest.blockers = [

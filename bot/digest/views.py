@@ -157,6 +157,37 @@ def _quotes(
     return blocks
 
 
+def _objectives(team: TeamDigest) -> list[Block]:
+    """One line an objective: how many of the team's check-ins moved it this week."""
+    lines = [
+        prompts.text(
+            "digest.moved_line" if count else "digest.moved_none", title=escape(title), count=count
+        )
+        for _key, title, count in team.objectives
+    ]
+    return lines_sections(prompts.text("digest.moved"), lines) if lines else []
+
+
+def _wins(team: TeamDigest, *, reply: bool) -> list[Block]:
+    """Wins grouped under the objective they moved (in the org's order), then the rest."""
+    wins = team.week.wins
+    if not wins:
+        return []
+    titles = {key: title for key, title, _count in team.objectives}
+    blocks: list[Block] = [section(f"*{prompts.text('digest.wins')}*")]
+    for key, title in titles.items():
+        under = [q for q in wins if q.objective == key]
+        if under:
+            blocks.append(context(prompts.text("digest.wins_for", title=escape(title))))
+            blocks += _quotes("", under, reply=reply)[1:]
+    rest = [q for q in wins if q.objective not in titles]
+    if rest:
+        if len(rest) < len(wins):
+            blocks.append(context(prompts.text("digest.wins_other")))
+        blocks += _quotes("", rest, reply=reply)[1:]
+    return blocks
+
+
 def _blockers(team: TeamDigest, still: dict[str, str], *, actionable: bool) -> list[Block]:
     """Blockers, each with Reply privately and Raise to leadership side by side (or a line
     saying it is raised already)."""
@@ -187,7 +218,8 @@ def team_blocks(team: TeamDigest, min_group: int, *, preview: bool = False) -> l
     else:
         blocks.append(section(_participation(team)))
         blocks += lines_sections(prompts.text("digest.alignment"), alignment_lines(week.alignment))
-        blocks += _quotes(prompts.text("digest.wins"), week.wins, reply=not preview)
+        blocks += _objectives(team)
+        blocks += _wins(team, reply=not preview)
         still = {
             b.quote.ref: prompts.text("digest.still_blocking", weeks=b.weeks)
             for b in team.blockers

@@ -27,6 +27,7 @@ class Quote:
     text: str
     ref: str = ""  # "<check-in ref>:<field>", for Reply privately (never a row id)
     with_whom: str = ""  # lead others: the names of who helped, or was helped
+    objective: str = ""  # a win: the objective its check-in said it moved
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,9 @@ def team_week(
         ):
             text = getattr(row, field_name)
             if text:
-                bucket.append(Quote(row.user_id, name, text, f"{row.ref}:{field_name}"))
+                moved = (row.objective_key or "") if field_name == "moved" else ""
+                ref = f"{row.ref}:{field_name}"
+                bucket.append(Quote(row.user_id, name, text, ref, objective=moved))
         if row.helped_users or row.helped_text:
             others = ", ".join(names.get(u, u) for u in row.helped_users)
             week.helped.append(Quote(row.user_id, name, row.helped_text or "", with_whom=others))

@@ -186,3 +186,17 @@ def test_the_cli_previews_the_leadership_digest_without_concerns(weeks, database
         [*run, "--team", "platform"], env=env, cwd=tmp_path, capture_output=True, text=True
     )
     assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
+def test_the_managers_digest_says_what_moved_each_objective_and_groups_wins_under_it(weeks):
+    with Session(weeks) as session:
+        config = load_config(session, TEAM)
+        composed = digests.compose_manager(session, config, TEAM, "UMGR", WEEK, digest_at=None)
+    text = as_text(composed.blocks)
+    assert "*Objectives this week*" in text
+    assert "• *Launch in the EU*: moved by 2 check-in(s)" in text  # Platform's own, not Mobile's
+    assert "• *Keep customers*: not moved this week" in text
+    assert "Last year's goal" not in text
+    wins = text[text.index("*Wins*") :]
+    assert wins.index("Moved *Launch in the EU*") < wins.index("“Work by Ana”")
+    assert wins.index("“Work by Ana”") < wins.index("“Work by Ben”")
