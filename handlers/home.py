@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 import prompts
+from bot.digest.leadership_views import execution_line, raised_line
 from bot.home import views
 from bot.home.gather import gather
 from bot.org.plan import load_config
@@ -76,6 +77,16 @@ def _list_view(
     config = load_config(session, workspace_id)
     if config is None:
         return None
+    if what in ("execution", "raised"):
+        data = gather(session, workspace_id, user_id, now)
+        if data.execution is None or data.now is None:
+            return None  # not a leader
+        if what == "execution":
+            lines = [execution_line(m) for m in data.execution]
+        else:
+            lines = [raised_line(row, data.names, data.now) for row in data.raised]
+        heading = prompts.text(f"home.{what}_all")
+        return views.list_modal(prompts.text("home.execution_title"), heading, lines or ["—"])
     if what == "objectives":
         lines = [views.objective_line(o) for o in config.objectives if not o.archived]
         return views.list_modal(

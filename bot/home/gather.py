@@ -8,13 +8,16 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.digest import raised
+from bot.digest.momentum import Momentum, momentum
 from bot.digest.week import TeamWeek, team_week
 from bot.org import access
 from bot.org.config import OrgConfig, zone_or
 from bot.org.plan import can_be_nudged, load_config, plan_for
+from bot.org.schedule import period_label
 from bot.strategy import rules as strategy
 from storage import queries
-from storage.models import Reflection
+from storage.models import RaisedBlocker, Reflection
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,10 @@ class HomeData:
     is_admin: bool = False
     team_count: int = 0
     access: access.Latest | None = None  # admins only: the last changes to who reads
+    execution: list[Momentum] | None = None  # leaders only: each objective's week so far
+    raised: list[RaisedBlocker] = field(default_factory=list)  # leaders: theirs to answer
+    names: dict[str, str] = field(default_factory=dict)  # of the managers who raised them
+    now: datetime | None = None  # when it was gathered (a raised blocker's age)
 
 
 def is_admin(config: OrgConfig | None, person_admin: bool, user_id: str) -> bool:
@@ -85,6 +92,15 @@ def gather(session: Session, workspace_id: str, user_id: str, now: datetime) -> 
         )
     for team in queries.managed_teams(session=session, workspace_id=workspace_id, user_id=user_id):
         data.teams.append(_team_view(session, config, workspace_id, team.key, now))
+    if user_id in config.leaders:
+        data.now = now
+        week = period_label(now.astimezone(config.zone).date())  # the week in progress
+        data.execution = momentum(session, config, workspace_id, week)
+        shown = raised.for_leadership(session, workspace_id, week)
+        data.raised = [row for row in shown.open if user_id in row.leaders]
+        data.names = queries.people_named(
+            session=session, workspace_id=workspace_id, user_ids={r.manager_id for r in data.raised}
+        )
     return data
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import prompts
 from bot.checkin import views as checkin_views
+from bot.digest.leadership_views import RAISED_ANSWER, execution_line, raised_line
 from bot.digest.views import about_blocks, lines_sections
 from bot.home.gather import HomeData, TeamView
 from bot.org import access_views
@@ -61,9 +62,39 @@ def home_view(data: HomeData, *, raise_action: str | None, check_action: str | N
                 button(prompts.text("home.see_all", count=len(data.teams)), SEE_ALL, "teams"),
             )
         )
+    if data.execution is not None:
+        blocks += _execution(data) + [divider()]
     if data.is_admin:
         blocks += _admin(data)
     return {"type": "home", "blocks": fit(blocks)}
+
+
+def _execution(data: HomeData) -> list[Block]:
+    """Leaders: each objective's momentum this week so far, and the raised blockers theirs
+    to answer, each with Reply (the first SHOWN of each; See all for the rest)."""
+    assert data.execution is not None and data.now is not None
+    lines = [execution_line(m) for m in data.execution] or [
+        prompts.text("digest.leadership.execution_none")
+    ]
+    blocks: list[Block] = [
+        section(f"*{prompts.text('home.execution_heading')}*\n" + "\n".join(lines[:SHOWN]))
+    ]
+    if len(lines) > SHOWN:
+        blocks.append(
+            actions(button(prompts.text("home.see_all", count=len(lines)), SEE_ALL, "execution"))
+        )
+    if not data.raised:
+        blocks.append(context(prompts.text("home.raised_none")))
+        return blocks
+    blocks.append(section(f"*{prompts.text('home.raised_heading', count=len(data.raised))}*"))
+    for row in data.raised[:SHOWN]:
+        reply = button(prompts.text("digest.leadership.answer"), RAISED_ANSWER, row.ref)
+        blocks.append(section(raised_line(row, data.names, data.now), reply))
+    if len(data.raised) > SHOWN:
+        blocks.append(
+            actions(button(prompts.text("home.see_all", count=len(data.raised)), SEE_ALL, "raised"))
+        )
+    return blocks
 
 
 def fit(blocks: list[Block]) -> list[Block]:

@@ -261,3 +261,62 @@ def test_check_in_from_home_refreshes_home_and_a_closed_week_answers_in_a_modal(
     requests.home_action("checkin_open", "2026-W48", user="U3")
     notice = slack.of("views.open")[-1].params["view"]
     assert "closed" in json.dumps(notice) and "callback_id" not in notice
+
+
+def test_a_leader_sees_execution_and_the_raised_blockers_theirs_to_answer(
+    engine, clock, slack, requests
+):
+    from bot.digest import raised
+    from bot.org.plan import load_config
+
+    seed_org(
+        engine, {**ORG, "leaders": ["UCEO"]}, [*PEOPLE, {"user_id": "UCEO", "real_name": "Cleo"}]
+    )
+    clock.set("2026-11-27T15:00:00+00:00")
+    with Session(engine) as session:
+        config = load_config(session, TEAM)
+        for index in range(8):  # more than Home shows: See all
+            row = Checkin(
+                workspace_id=TEAM,
+                user_id="U1",
+                period=f"2026-W{41 + index}",
+                team_key="platform",
+                manager_id="UMGR",
+                status="answered",
+                moved="Shipped",
+                blocked=f"Blocker number {index}",
+                objective_key="eu-launch" if index == 7 else None,
+            )
+            session.add(row)
+            session.commit()
+            raised.raise_blocker(
+                session,
+                config,
+                row,
+                team_name="Platform",
+                objective_key=None,
+                note=None,
+                tell=False,
+                now=clock(),
+            )
+    view = view_for(engine, "UCEO", clock)
+    text = text_of(view)
+    assert "Execution this week so far (leaders)" in text
+    assert "*Launch in the EU*: moved by 1 this week" in text  # W48, open now
+    assert "Raised to leadership: 8 open" in text and "Ana" not in text
+    assert action_ids(view).count("raised_answer") == 6
+    see_all = [
+        e["value"]
+        for b in view["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == "home_see_all"
+    ]
+    assert "raised" in see_all
+    requests.action("home_see_all", "raised", user="UCEO")
+    assert "Blocker number 7" in text_of(slack.of("views.open")[-1].params["view"])
+    requests.action("home_see_all", "raised", user="UMGR")  # not a leader: nothing opens
+    assert len(slack.of("views.open")) == 1
+    assert "Execution" not in text_of(view_for(engine, "UMGR", clock))
+    event = {"type": "app_home_opened", "user": "UCEO", "tab": "home", "event_ts": "1.2"}
+    assert requests.event(event).status == 200  # and Slack takes it (the fake checks)
+    assert "Raised to leadership: 8 open" in text_of(slack.of("views.publish")[-1].params)
