@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from pytest_httpserver import HTTPServer
 from slack_sdk import WebClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.app import create_app
 from bot.digest.views import as_text
@@ -30,6 +30,7 @@ from bot.standin.serve import InlineExecutor, LoopbackServer
 from bot.standin.slack import FakeSlack
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from storage.models import Checkin
 
 WORKSPACE = "TDEMO0001"
 SECRET = "demo-signing-secret"
@@ -125,6 +126,26 @@ class Demo:
             name = PEOPLE.get(call.params["channel"], (call.params["channel"],))[0]
             first = (call.params.get("text") or "").splitlines()[0][:90]
             self.say(f"   leadbot → {name}: {first}")
+        self.seen = len(self.slack.of("chat.postMessage"))
+
+    def buttons(self, channel: str, action_id: str) -> list[str]:
+        """The values of the buttons with `action_id` in what leadbot sent to `channel`."""
+        return [
+            element["value"]
+            for call in self.slack.of("chat.postMessage")
+            if call.params["channel"] == channel
+            for block in call.params.get("blocks") or []
+            for element in [block.get("accessory") or {}, *block.get("elements", [])]
+            if element.get("action_id") == action_id
+        ]
+
+    def tell_dms(self, users: list[str]) -> None:
+        """Show the DMs leadbot sent these people since the last tick."""
+        for call in self.slack.of("chat.postMessage")[self.seen :]:
+            if call.params["channel"] in users:
+                name = PEOPLE[call.params["channel"]][0]
+                text = str(call.params.get("text", "")).replace("\n>", " — ").replace("\n", " ")
+                self.say(f"   leadbot → {name}: {text[:240]}")
         self.seen = len(self.slack.of("chat.postMessage"))
 
     def opened(self, callback_id: str) -> dict[str, Any]:
@@ -308,6 +329,60 @@ def play(demo: Demo, charts: Path | None = None) -> None:
         user="UMARIA",
     )
     demo.say("   Maria replies")
+
+    demo.at("2026-12-07T11:30:00+00:00", "Maria raises Ana's blocker to leadership")
+    with Session(demo.engine) as session:  # the button under Ana's blocker
+        [raise_ref] = [
+            ref
+            for ref in demo.buttons("UMARIA", "digest_raise")
+            if session.exec(select(Checkin.user_id).where(Checkin.ref == ref)).one() == "UANA"
+        ]
+    demo.requests.action("digest_raise", raise_ref, user="UMARIA")
+    modal = demo.opened("digest_raise_modal")
+    fields = {b["block_id"]: b["element"] for b in modal["blocks"] if b["type"] == "input"}
+    demo.requests.submit(
+        modal,
+        {
+            **text_values(note="Legal has had it for three weeks; only they can sign."),
+            "objective": {
+                "value": {
+                    "type": "static_select",
+                    "selected_option": fields["objective"]["initial_option"],
+                }
+            },
+            "tell": {
+                "value": {
+                    "type": "checkboxes",
+                    "selected_options": fields["tell"]["initial_options"],
+                }
+            },
+        },
+        user="UMARIA",
+    )
+    demo.say("   Maria raises it, with a note; Ana is told")
+    demo.tell_dms(["UANA"])
+
+    demo.at("2026-12-07T11:45:00+00:00", "Cleo, a leader, answers it from App Home")
+    demo.requests.event(
+        {"type": "app_home_opened", "user": "UCLEO", "tab": "home", "event_ts": "1.1"}
+    )
+    home = demo.slack.of("views.publish")[-1].params["view"]
+    [answer_ref] = [
+        b["accessory"]["value"]
+        for b in home["blocks"]
+        if b.get("accessory", {}).get("action_id") == "raised_answer"
+    ]
+    demo.requests.action("raised_answer", answer_ref, user="UCLEO")
+    demo.requests.submit(
+        demo.opened("raised_answer_modal"),
+        {
+            "status": {"value": {"type": "radio_buttons", "selected_option": {"value": "on_it"}}},
+            **text_values(answer="I'm meeting legal's VP tomorrow; the terms go first."),
+        },
+        user="UCLEO",
+    )
+    demo.say("   Cleo answers: on it")
+    demo.tell_dms(["UMARIA", "UANA"])
 
     demo.at("2026-12-07T12:00:00+00:00", "the writer checks with their private code")
     demo.requests.command("/concern", f"status {code}", user="UBEN")

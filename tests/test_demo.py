@@ -34,6 +34,9 @@ def test_the_demo_plays_a_week_and_prints_each_digest_leaving_only_its_charts(tm
     assert "Our planning meetings run long" in out  # the concern reached its digest
     assert "ends with a written decision" in out  # and its reply reached the writer
     assert "*Launch in the EU*: moved by 2 this week" in out  # execution, by team
+    assert "Maria Manager* raised a blocker you shared" in out  # Ana is told
+    assert "Cleo Chief* answered the blocker you raised from Platform" in out
+    assert "The leadership group answered the blocker you shared" in out
     charts = sorted(path.name for path in (tmp_path / "charts").iterdir())
     assert charts == [
         "c0leaders-momentum.png",
