@@ -4,24 +4,23 @@ History: each person's nudge for each of the 52 weeks (sent), and their check-in
 them (answered with quotes, energy and sometimes a blocker; some skips; some silence), plus
 one reflection each. The build runs in a fresh process (`python -m bench.digest URL`) that
 composes every digest with `bot.digest.delivery.compose_manager`, one session per manager as the
-sender does; its wall time and peak RSS are the figures. Then, in the same process and timed
-apart (a digest's text never waits for a chart), it draws every chart those digests and the
-leadership digest share: their count, total and median time, and the peak RSS after them.
+sender does; its wall time and peak RSS are the figures. Then another process
+(`bench.chartworker`, with a worker per core) draws every chart those digests and the
+leadership digest share: their count, total and median time, and the peak RSS of the
+drawing processes together.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
+import pickle
 import resource
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -119,33 +118,34 @@ def seed(engine: Engine) -> int:
 
 
 def run(db: str) -> dict[str, Any]:
-    """Seed, then build every digest in a fresh process; the figures."""
-    with database(db, "digest") as (engine, url):
+    """Seed, then build every digest in a fresh process, then draw their charts in another
+    (with its worker pool); the figures."""
+    with database(db, "digest") as (engine, url), tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         rows = seed(engine)
         print(f"  digest {db}: seeded {rows} rows in {time.perf_counter() - started:.0f} s")
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.digest", url],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    figures = json.loads(out.stdout.strip().splitlines()[-1])
+        charts = Path(folder) / "charts.pickle"
+        figures = _last_json([sys.executable, "-m", "bench.digest", url, str(charts)])
+        figures |= _last_json([sys.executable, "-m", "bench.chartworker", str(charts)])
     figures["history_rows"] = rows
     figures["target_met"] = db != "sqlite" or (
         figures["wall_s"] <= 10
         and figures["peak_rss_mb"] <= 400
         and figures["charts_wall_s"] <= 120
-        and figures["peak_rss_with_charts_mb"] + figures["workers"] * figures["peak_rss_worker_mb"]
-        <= 400
+        and figures["charts_peak_rss_mb"] <= 400
     )
     print(f"  digest {db}: {figures}", flush=True)
     return figures
 
 
-def build_all(url: str) -> dict[str, Any]:
-    """Compose every manager's digest (the measured part)."""
+def _last_json(command: list[str]) -> dict[str, Any]:
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def build_all(url: str, charts_out: Path | None = None) -> dict[str, Any]:
+    """Compose every manager's digest (the measured part), and keep what their charts and
+    the leadership digest's draw in `charts_out` (drawn apart: the text never waits)."""
     from sqlmodel import Session
 
     from bot.digest import delivery as digests
@@ -162,7 +162,7 @@ def build_all(url: str) -> dict[str, Any]:
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     blocks = 0
-    drawn: list[Chart] = []  # what each digest's charts draw: data, drawn after every text
+    drawn: list[Chart] = []
     for manager in managers:
         with Session(engine) as session:
             config = load_config(session, WORKSPACE)
@@ -173,49 +173,25 @@ def build_all(url: str) -> dict[str, Any]:
             blocks += len(composed.blocks)
         drawn += composed.charts
     wall = time.perf_counter() - started
-    text_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    with Session(engine) as session:  # the leadership digest's charts, over every team
-        config = load_config(session, WORKSPACE)
-        assert config is not None
-        drawn += digests.compose_leadership(
-            session, config, WORKSPACE, LABEL, DIGEST_AT, preview=True, with_charts=True
-        ).charts
-    started = time.perf_counter()
-    # A worker process per core draws them (matplotlib holds the GIL while it draws). Fresh
-    # processes (forkserver), not forks of this one: a fork's RSS would count this process's
-    # pages again, and a real worker holds no digest history either.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context) as pool:
-        times = list(pool.map(_timed_render, drawn, chunksize=50))
-    charts_wall = time.perf_counter() - started
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if charts_out is not None:
+        with Session(engine) as session:  # the leadership digest's charts, over every team
+            config = load_config(session, WORKSPACE)
+            assert config is not None
+            drawn += digests.compose_leadership(
+                session, config, WORKSPACE, LABEL, DIGEST_AT, preview=True, with_charts=True
+            ).charts
+        charts_out.write_bytes(pickle.dumps(drawn))
     return {
         "digests": len(managers),
         "blocks": blocks,
         "wall_s": round(wall, 2),
         "per_digest_ms": round(wall / len(managers) * 1000, 1),
-        "peak_rss_mb": round(text_rss, 1),
+        "peak_rss_mb": round(peak, 1),
         "rss_before_build_mb": round(baseline, 1),
-        "charts": len(drawn),
-        "charts_by_kind": dict(Counter(chart.kind for chart in drawn)),
-        "charts_wall_s": round(charts_wall, 1),
-        "chart_median_ms": round(statistics.median(times) * 1000, 1),
-        "chart_max_ms": round(max(times) * 1000, 1),
-        "workers": os.cpu_count() or 2,
-        "peak_rss_with_charts_mb": round(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-        ),
-        "peak_rss_worker_mb": round(children, 1),
     }
 
 
-def _timed_render(chart: Any) -> float:
-    from bot.digest.charts import render
-
-    begun = time.perf_counter()
-    render(chart)
-    return time.perf_counter() - begun
-
-
 if __name__ == "__main__":
-    print(json.dumps(build_all(sys.argv[1])))
+    target = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+    print(json.dumps(build_all(sys.argv[1], target)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.org.config import OrgConfig
@@ -82,7 +83,7 @@ def raise_blocker(
     session.add(row)
     try:
         session.commit()
-    except Exception:  # the unique key: another click raised it a moment before
+    except IntegrityError:  # the unique key: another click raised it a moment before
         session.rollback()
         raced = _by_checkin(session, checkin.workspace_id, checkin.ref)
         if raced is None:
