@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.digest import delivery as digests
-from bot.digest.charts import Chart, render
+from bot.digest.drawing import Chart, render
 from bot.digest.views import as_text, split_messages
 from bot.org.export import ExportError, choose_workspace
 from bot.org.plan import load_config

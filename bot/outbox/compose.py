@@ -12,8 +12,8 @@ from sqlmodel import Session
 import prompts
 from bot.checkin import rules as checkins
 from bot.checkin.views import nudge_message
-from bot.digest import charts
 from bot.digest import delivery as digests
+from bot.digest import drawing
 from bot.digest.views import split_messages
 from bot.org import access
 from bot.org.plan import Plan, can_be_nudged, load_config, plan_for
@@ -157,7 +157,7 @@ def _charts(session: Session, row: Delivery) -> Outgoing:
     uploads = []
     for chart in composed.charts:
         try:
-            content = charts.render(chart)
+            content = drawing.render(chart)
         except Exception:  # noqa: BLE001 — a chart never stops the others, nor the digest
             logger.warning(
                 "could not draw the chart %s of %s", chart.name, row.period, exc_info=True

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.checkin import rules as checkins
-from bot.digest import charts
+from bot.digest import charts, drawing
 from bot.digest import delivery as digests
 from bot.digest.summary import Figure
 from bot.org.plan import load_config
@@ -167,14 +167,14 @@ def test_a_chart_that_cannot_be_drawn_is_left_out_with_a_warning(
     org, clock, app, slack, caplog, monkeypatch
 ):
     answers(org, "2026-W48", [1, 2, 4, 4, 5])
-    draw = charts.render
+    draw = drawing.render
 
     def broken(chart):
         if chart.kind == "energy":
             raise ValueError("no fonts today")
         return draw(chart)
 
-    monkeypatch.setattr(charts, "render", broken)
+    monkeypatch.setattr(drawing, "render", broken)
     with caplog.at_level(logging.WARNING):
         send_week(org, clock, app)
     assert [f["filename"] for f in slack.shared() if f["channel"] == "DMGR"] == [
@@ -215,7 +215,7 @@ def test_a_heatmap_of_many_teams_draws_the_20_largest_and_the_others_as_one_row(
     small = [Figure("", n % 3, 3 + n) for n in range(5)]
     assert others == sum(f.answered for f in small) / sum(f.expected for f in small)
     assert len(chart.alt) <= charts.ALT_LIMIT and "more" in chart.alt
-    assert charts.render(chart).startswith(PNG)
+    assert drawing.render(chart).startswith(PNG)
 
 
 def test_the_fake_refuses_alt_text_over_slacks_limit(app, slack):
