@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.digest.week import Quote, TeamWeek, counts_for, team_week
+import prompts
+from bot.digest.week import AWAY, Quote, TeamWeek, counts_for, team_week
 from bot.org.config import OrgConfig
-from bot.org.schedule import shift_label
+from bot.org.schedule import Calendar, is_working_day, shift_label, week_start
 from storage import queries
 from storage.models import Checkin, Delivery
 
@@ -50,6 +52,7 @@ class TeamDigest:
     quiet: list[Quiet] = field(default_factory=list)
     blockers: list[Blocker] = field(default_factory=list)
     subteams: list[tuple[str, Figure]] = field(default_factory=list)
+    days_off: int = 0  # working days of the week that are holidays or days off for the team
 
     @property
     def figure(self) -> Figure:
@@ -57,7 +60,26 @@ class TeamDigest:
 
     @property
     def empty(self) -> bool:
-        return not (self.week.answered or self.week.skipped)
+        return not (self.week.answered or self.week.skipped or self.week.away or self.days_off)
+
+    @property
+    def time_away(self) -> str:
+        """The week's time away in one line ("· 2 away · 1 day off (holiday)"), never names."""
+        parts = [prompts.text("digest.away", count=self.week.away)] if self.week.away else []
+        if self.days_off:
+            parts.append(prompts.text("digest.days_off", count=self.days_off))
+        return "".join(parts)
+
+
+def days_off_in(config: OrgConfig, team_key: str, period: str) -> int:
+    """How many of the team's working days in the week of `period` are holidays or days off."""
+    holidays, days_off = config.calendar_of(team_key)
+    calendar = Calendar(holidays, days_off)
+    hours, start = config.working_hours, week_start(period)
+    days = [start + timedelta(days=k) for k in range(7)]
+    return sum(
+        1 for day in days if is_working_day(day, hours) and not is_working_day(day, hours, calendar)
+    )
 
 
 def periods_back(period: str, count: int) -> list[str]:
@@ -114,8 +136,10 @@ class History:
     def figure(self, label: str) -> Figure:
         """Who answered, out of those who were asked or answered anyway."""
         counted = self.counted(label)
+        away = {r.user_id for r in counted if r.status == AWAY}
         answered = {r.user_id for r in counted if r.status == "answered"}
-        expected = {u for u, p in self.asked if p == label} | {r.user_id for r in counted}
+        asked = {u for u, p in self.asked if p == label} | {r.user_id for r in counted}
+        expected = asked - away  # a week away counts neither for nor against
         return Figure(label, len(answered), len(expected))
 
     def figures(self) -> list[Figure]:
@@ -127,7 +151,10 @@ class History:
         for user_id in members:
             streak = 0
             for label in reversed(self.labels):
-                if self.said(user_id, label) is not None:
+                said = self.said(user_id, label)
+                if said is not None and said.status == AWAY:
+                    continue  # time away is never silence, nor does it end a silence
+                if said is not None:
                     break
                 if (user_id, label) in self.asked:
                     streak += 1
@@ -236,6 +263,7 @@ def team_digest(
         figures=history.figures(),
         energy=shown(kept[period], min_group) if with_energy else None,
         energy_trend=energy_trend(kept, min_group) if with_energy else None,
+        days_off=days_off_in(config, team_key, period),
     )
     digest.quiet = history.quiet(week.members, week.names)
     digest.blockers = [Blocker(q, history.blocked_weeks(q.user_id)) for q in week.blockers]

@@ -92,6 +92,13 @@ def _checkin(data: HomeData) -> list[Block]:
                 button(prompts.text("checkin.button_edit"), checkin_views.EDIT, state.week),
             )
         ]
+    if state.state == "away":
+        return [
+            section(
+                title + prompts.text("home.checkin_away"),
+                button(prompts.text("home.button_checkin_anyway"), checkin_views.OPEN, state.week),
+            )
+        ]
     if state.state == "skipped":
         return [
             section(
