@@ -4,7 +4,7 @@ the away week in App Home and in the digest (a team figure, never a name)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -242,3 +242,33 @@ def test_an_away_week_neither_counts_against_participation_nor_toward_not_heard_
         assert history.figure("2026-W47").expected == 1
         [quiet] = history.quiet(["U1"], {"U1": "Ana"})
         assert quiet.weeks == 2  # W45 and W47: the away week between is no silence
+
+
+# --- reflections ---------------------------------------------------------------------------
+
+
+def strategy_row(engine, user_id: str) -> Delivery:
+    """The person's first reflection invitation (a later cycle's may be planned beside it)."""
+    rows = rows_of(engine, Delivery, subject=user_id, kind="strategy")
+    return min(rows, key=lambda row: row.id)
+
+
+def test_a_reflection_waits_while_its_person_is_away_and_goes_once_they_are_back(
+    engine, clock, sender, slack
+):
+    plant(engine, clock, status_text="Sick")
+    due = strategy_row(engine, "U1").due_at
+    clock.now = due
+    sender.drain()
+    assert nudges_to(slack, "U1") == []
+    waiting = strategy_row(engine, "U1")
+    assert waiting.status == "pending" and waiting.due_at > due  # looked at again a day on
+    assert waiting.due_at == due + timedelta(days=1)  # a working day later, same local time
+    with Session(engine) as session:
+        ana = session.exec(select(Person).where(Person.user_id == "U1")).one()
+        ana.status_text = ""
+        session.add(ana)
+        session.commit()
+    clock.now = waiting.due_at
+    sender.drain()
+    assert "reflection" in json.dumps(nudges_to(slack, "U1")[-1].params).lower()
