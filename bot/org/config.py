@@ -183,6 +183,19 @@ class Holidays(_Strict):
     country: str
     subdivision: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _spelled(cls, data: Any) -> Any:
+        """'de' → 'DE', and a subdivision in the package's own case ('by' → 'BY')."""
+        if not isinstance(data, dict) or not isinstance(data.get("country"), str):
+            return data
+        country = data["country"].strip().upper()
+        subdivision = data.get("subdivision")
+        if isinstance(subdivision, str):
+            known = {code.casefold(): code for code in _countries().get(country, [])}
+            subdivision = known.get(subdivision.strip().casefold(), subdivision.strip())
+        return {**data, "country": country, "subdivision": subdivision}
+
     @model_validator(mode="after")
     def _known(self) -> Holidays:
         supported = _countries()
