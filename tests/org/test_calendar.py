@@ -17,6 +17,8 @@ from sqlmodel import Session, select
 
 from bot.checkin import rules as checkins
 from bot.digest.summary import days_off_in
+from bot.home.gather import gather
+from bot.home.views import home_view
 from bot.org.config import Holidays, OrgConfig, WorkingHours
 from bot.org.export import export_org
 from bot.org.schedule import Calendar, moved_for_days_off, next_working_time
@@ -151,7 +153,10 @@ def test_a_week_with_no_working_day_sends_nothing_and_counts_as_away(engine, clo
     assert nudges_to(slack, "U1") == []
     with Session(engine) as session:
         [week] = session.exec(select(Checkin).where(Checkin.user_id == "U1")).all()
+        home = home_view(gather(session, TEAM, "U1", clock()), raise_action="r", check_action="c")
     assert week.status == "away"
+    text = json.dumps(home, ensure_ascii=False)
+    assert "Holidays and days off all week" in text and "Check in anyway" in text
 
 
 def test_the_digest_says_a_holiday_week_in_one_line(engine, clock, sender, slack):
