@@ -7,9 +7,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
+from bot.checkin import rules
 from bot.org.config import Away
-from bot.org.plan import Plan
+from bot.org.plan import Plan, plan_for
 from bot.org.schedule import local_to_utc, next_working_time
+from storage import queries
 from storage.models import Person
 
 RECHECK = timedelta(days=1)  # a status that never expires is looked at again a day on
@@ -56,3 +60,28 @@ def look_again(plan: Plan, now: datetime) -> datetime:
     if back is not None:
         return back
     return next_working_time(now + RECHECK, plan.zone, plan.config.working_hours, plan.calendar)
+
+
+def back_early(session: Session, workspace_id: str, user_id: str, now: datetime) -> bool:
+    """Someone whose nudge waits for their status to expire cleared it sooner: the nudge comes
+    at their next working time (never before it was planned). True when one moved."""
+    plan = plan_for(session, workspace_id, user_id)
+    if plan is None or is_away(plan.person, plan.config.away, now):
+        return False
+    this = plan.current(now)
+    if this is None:
+        return False
+    rows = queries.deliveries_for(
+        session=session, workspace_id=workspace_id, subject=user_id, period=this.label
+    )
+    waiting = [r for r in rows if r.kind == rules.NUDGE and r.status == "pending"]
+    planned = rules.nudge_due(plan, rules.period_of(plan, this.label))
+    if not waiting or planned is None:
+        return False
+    soon = next_working_time(now, plan.zone, plan.config.working_hours, plan.calendar)
+    due = max(planned, soon)
+    if due >= waiting[0].due_at or due >= this.closes_at:
+        return False
+    waiting[0].due_at = due
+    session.add(waiting[0])
+    return True

@@ -272,3 +272,25 @@ def test_a_reflection_waits_while_its_person_is_away_and_goes_once_they_are_back
     clock.now = waiting.due_at
     sender.drain()
     assert "reflection" in json.dumps(nudges_to(slack, "U1")[-1].params).lower()
+
+
+def test_a_status_cleared_early_brings_the_waiting_nudge_forward(
+    engine, clock, sender, slack, requests
+):
+    plant(
+        engine,
+        clock,
+        status_emoji=":airplane:",
+        status_expires_at=at("2026-11-28T22:00:00+00:00"),
+    )
+    clock.set(OPENS)
+    sender.drain()
+    assert nudges_to(slack, "U1") == []
+    clock.set("2026-11-27T15:00:00+00:00")  # back early, Friday 16:00 in Berlin
+    user = {"id": "U1", "team_id": TEAM, "name": "ana", "tz": "Europe/Berlin"}
+    user["profile"] = {"real_name": "Ana", "status_text": "", "status_emoji": ""}
+    assert requests.event({"type": "user_change", "user": user, "event_ts": "1.3"}).status == 200
+    [nudge] = rows_of(engine, Delivery, subject="U1", kind="nudge", period="2026-W48")
+    assert nudge.due_at == at("2026-11-27T15:00:00+00:00")
+    sender.drain()
+    assert len(nudges_to(slack, "U1")) == 1
