@@ -184,7 +184,7 @@ def calendar_fields(holidays: Holidays | None, days_off: list[Any], *, team: boo
         field(
             "days_off",
             prompts.text(p + "days_off"),
-            text_input(_listed([str(day) for day in days_off]), limit=3000, multiline=True),
+            text_input(_listed([str(day) for day in days_off]), limit=3000),
             optional=True,
             hint=prompts.text(p + ("team_days_off_hint" if team else "days_off_hint")),
         ),
@@ -198,14 +198,14 @@ def away_fields(config: OrgConfig) -> list[Block]:
         field(
             "away_emoji",
             prompts.text(p + "away_emoji"),
-            text_input(_listed(config.away.emoji), limit=3000, multiline=True),
+            text_input(_listed(config.away.emoji), limit=3000),
             optional=True,
             hint=prompts.text(p + "away_emoji_hint"),
         ),
         field(
             "away_words",
             prompts.text(p + "away_words"),
-            text_input(_listed(config.away.words), limit=3000, multiline=True),
+            text_input(_listed(config.away.words), limit=3000),
             optional=True,
             hint=prompts.text(p + "away_words_hint"),
         ),
