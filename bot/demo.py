@@ -43,7 +43,10 @@ PEOPLE = {  # user id: (name, zone)
     "UDANA": ("Dana Dorn", "Europe/Berlin"),
     "UELI": ("Eli Eng", "Europe/Berlin"),
     "UFINN": ("Finn Falk", "Europe/Helsinki"),
+    "UGIA": ("Gia Gomez", "Europe/Madrid"),
 }
+# Gia is on holiday all week, and says so in her Slack status: leadbot leaves her be.
+AWAY = {"UGIA": {"status_text": "Vacation", "status_emoji": ":palm_tree:", "status_expiration": 0}}
 ORG = f"""\
 workspace: {WORKSPACE}
 timezone: Europe/Berlin
@@ -58,7 +61,7 @@ teams:
   - key: platform
     name: Platform
     manager: UMARIA
-    members: [UANA, UBEN, UCEM, UDANA, UELI, UFINN]
+    members: [UANA, UBEN, UCEM, UDANA, UELI, UFINN, UGIA]
 schedule:
   checkin: {{day: fri, time: "14:00"}}
   reminder_after: 4h
@@ -87,7 +90,8 @@ class Demo:
         self.http.start()
         self.slack = FakeSlack(self.http, team_id=WORKSPACE)
         for user_id, (name, zone) in PEOPLE.items():
-            self.slack.add_user(user_id, tz=zone, real_name=name)
+            user = self.slack.add_user(user_id, tz=zone, real_name=name)
+            user["profile"].update(AWAY.get(user_id, {}))
         self.clock = SimClock(datetime(2026, 11, 30, 11, 0, tzinfo=UTC))
         settings = Settings(
             bot_token="xoxb-demo",

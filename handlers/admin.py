@@ -150,6 +150,7 @@ def submit_schedule(ack: Ack, client: WebClient, context: BoltContext, view: dic
         _save(ack, client, context, view, Edit(lambda d: orgedit.with_settings(d, settings), form))
         return
     own = None if schedule_views.follows_org(values) else schedule_views.read_rhythm(values)
+    calendar = schedule_views.read_calendar(values)
 
     def team_form(config: OrgConfig) -> dict[str, Any] | None:
         team = next((team for team in config.teams if team.key == key), None)
@@ -159,7 +160,7 @@ def submit_schedule(ack: Ack, client: WebClient, context: BoltContext, view: dic
         "root_view_id": lambda config: views.teams_modal(config.teams),
         "previous_view_id": team_form,
     }
-    edit = Edit(lambda data: orgedit.with_team_schedule(data, key, own), form, refresh)
+    edit = Edit(lambda data: orgedit.with_team_schedule(data, key, own, calendar), form, refresh)
     _save(ack, client, context, view, edit)
 
 

@@ -90,6 +90,11 @@ class Person(SQLModel, table=True):
     is_admin: bool = False
     paused_until: datetime | None = _when()
     welcomed_at: datetime | None = _when()
+    # Their Slack status, kept from users.list / user_change: whether they are away is
+    # decided from it at send time, with no Web API call per nudge.
+    status_text: str = Field(default="", max_length=200)
+    status_emoji: str = Field(default="", max_length=100)
+    status_expires_at: datetime | None = _when()
     synced_at: datetime = _created()
 
     @property
@@ -150,7 +155,7 @@ class Checkin(SQLModel, table=True):
     period: str = Field(max_length=10, index=True)
     team_key: str = Field(max_length=64)
     manager_id: str | None = Field(default=None, max_length=32)  # who it went to, then
-    status: str = Field(max_length=16)  # answered | skipped
+    status: str = Field(max_length=16)  # answered | skipped | away
     moved: str | None = None
     blocked: str | None = None
     energy: int | None = None

@@ -25,7 +25,8 @@ def test_the_demo_plays_a_week_and_prints_each_digest_leaving_only_its_charts(tm
     out = result.stdout
     assert "YOUR WEEK IN LEADERSHIP — 2026-W49" in out  # the manager's digest, as text
     assert "LEADERSHIP DIGEST — 2026-W49" in out
-    assert "Participation:* 5 of 6 checked in" in out
+    assert "Participation:* 5 of 6 checked in; 1 away" in out  # Gia's Slack status: on holiday
+    assert "leadbot → Gia Gomez" not in out
     assert "Your check-in for 2026-W49 is still open" in out  # a reminder went out
     assert "Cem skips this week" in out and "reflects on eu-launch" in out
     # Ana reflects on Tuesday before her own invitation is due: none comes in that cycle

@@ -12,11 +12,18 @@ from sqlmodel import Session, col
 from bot.checkin.views import Answer
 from bot.digest import delivery as digests
 from bot.org.plan import Plan, load_config, plan_for
-from bot.org.schedule import Period, next_working_time, period, shift_label
+from bot.org.schedule import (
+    Period,
+    moved_for_days_off,
+    next_working_time,
+    period,
+    shift_label,
+)
 from bot.strategy import rules as strategy
 from storage import queries
 from storage.models import Checkin, Delivery
 
+AWAY = "away"  # a Checkin status: the week counts neither for nor against anyone
 NUDGE = "nudge"
 REMINDER = "reminder"
 SNOOZES = ("snooze-1", "snooze-2")
@@ -31,7 +38,21 @@ class Window(Enum):
 
 
 def period_of(plan: Plan, label: str) -> Period:
-    return period(label, plan.schedule, plan.zone, plan.manager_zone)
+    """The person's period; it opens earlier when its check-in day is a holiday or day off
+    and the nudge had to move before it (see nudge_due)."""
+    this = period(label, plan.schedule, plan.zone, plan.manager_zone)
+    due = nudge_due(plan, this)
+    if due is not None and due < this.opens_at:
+        return Period(this.label, due, this.closes_at)
+    return this
+
+
+def nudge_due(plan: Plan, this: Period) -> datetime | None:
+    """When the period's nudge goes, in the person's team calendar; None when the week has
+    no working day for it (then it is an away week)."""
+    return moved_for_days_off(
+        this.opens_at, this.closes_at, plan.zone, plan.config.working_hours, plan.calendar
+    )
 
 
 def window(plan: Plan, label: str, now: datetime) -> Window:
@@ -55,7 +76,9 @@ def window_ends(plan: Plan, label: str, state: Window) -> datetime | None:
 
 
 def nudge_row(plan: Plan, this: Period) -> Delivery:
-    return plan.dm(NUDGE, this.label, this.opens_at, this.closes_at)
+    """The period's nudge; in a week with no working day it stays at the opening, where the
+    sender records the week as away (the calendar is read again then)."""
+    return plan.dm(NUDGE, this.label, nudge_due(plan, this) or this.opens_at, this.closes_at)
 
 
 def plan_nudges(session: Session, plan: Plan, now: datetime) -> int:
@@ -106,7 +129,7 @@ def after_nudge(session: Session, plan: Plan, label: str, sent_at: datetime) -> 
     """Once the nudge is out: one reminder `reminder_after` later, in working hours."""
     this = period_of(plan, label)
     due = next_working_time(
-        sent_at + plan.schedule.reminder_after, plan.zone, plan.config.working_hours
+        sent_at + plan.schedule.reminder_after, plan.zone, plan.config.working_hours, plan.calendar
     )
     if due < this.closes_at:
         queries.insert_deliveries(session=session, rows=[_reminder(plan, this, REMINDER, due)])
@@ -130,7 +153,7 @@ def snooze(session: Session, plan: Plan, label: str, now: datetime) -> datetime 
     kind = next((k for k in SNOOZES if k not in used), None)
     if kind is None:
         return None
-    due = next_working_time(now + SNOOZE_FOR, plan.zone, plan.config.working_hours)
+    due = next_working_time(now + SNOOZE_FOR, plan.zone, plan.config.working_hours, plan.calendar)
     if due >= this.closes_at:  # too late to move it: the pending reminder, if any, stays
         waiting = [
             r.due_at for r in rows if r.status == "pending" and r.kind in (REMINDER, *SNOOZES)
@@ -170,7 +193,7 @@ def record_answer(
         )
         or _new_checkin(plan, label, "answered", now)
     )
-    if row.id is None or row.status == "skipped":
+    if row.id is None or row.status in ("skipped", AWAY):
         row.late = late  # an edit keeps how the first answer arrived
     row.status = "answered"
     row.moved, row.blocked, row.learned = answer.moved, answer.blocked, answer.learned
@@ -199,6 +222,21 @@ def record_skip(session: Session, plan: Plan, label: str, now: datetime) -> Chec
     session.commit()
     session.refresh(row)
     return row
+
+
+def record_away(session: Session, plan: Plan, label: str, now: datetime) -> None:
+    """The week is away (Slack status, or no working day): no nudge, no reminder; an answer
+    or skip already given stays as it is."""
+    stored = queries.get_checkin(
+        session=session,
+        workspace_id=plan.person.workspace_id,
+        user_id=plan.person.user_id,
+        period=label,
+    )
+    if stored is None:
+        session.add(_new_checkin(plan, label, AWAY, now))
+    _stop_reminders(session, plan, label)
+    session.commit()
 
 
 def _new_checkin(plan: Plan, label: str, status: str, now: datetime) -> Checkin:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
+import prompts
 from bot.digest.raised import raised_for
-from bot.digest.week import Quote, TeamWeek, counts_for, team_week
+from bot.digest.week import AWAY, Quote, TeamWeek, counts_for, team_week
 from bot.org.config import OrgConfig
-from bot.org.schedule import shift_label
+from bot.org.schedule import Calendar, is_working_day, shift_label, week_start
 from storage import queries
 from storage.models import Checkin, Delivery
 
@@ -56,6 +58,7 @@ class TeamDigest:
     energy_weeks: dict[str, dict[int, int] | None] = field(default_factory=dict)
     # each active objective (key, title) and how many of the team's check-ins moved it
     objectives: list[tuple[str, str, int]] = field(default_factory=list)
+    days_off: int = 0  # working days of the week that are holidays or days off for the team
 
     @property
     def figure(self) -> Figure:
@@ -63,7 +66,26 @@ class TeamDigest:
 
     @property
     def empty(self) -> bool:
-        return not (self.week.answered or self.week.skipped)
+        return not (self.week.answered or self.week.skipped or self.week.away or self.days_off)
+
+    @property
+    def time_away(self) -> str:
+        """The week's time away in one line ("· 2 away · 1 day off (holiday)"), never names."""
+        parts = [prompts.text("digest.away", count=self.week.away)] if self.week.away else []
+        if self.days_off:
+            parts.append(prompts.text("digest.days_off", count=self.days_off))
+        return "".join(parts)
+
+
+def days_off_in(config: OrgConfig, team_key: str, period: str) -> int:
+    """How many of the team's working days in the week of `period` are holidays or days off."""
+    holidays, days_off = config.calendar_of(team_key)
+    calendar = Calendar(holidays, days_off)
+    hours, start = config.working_hours, week_start(period)
+    days = [start + timedelta(days=k) for k in range(7)]
+    return sum(
+        1 for day in days if is_working_day(day, hours) and not is_working_day(day, hours, calendar)
+    )
 
 
 def periods_back(period: str, count: int) -> list[str]:
@@ -120,8 +142,10 @@ class History:
     def figure(self, label: str) -> Figure:
         """Who answered, out of those who were asked or answered anyway."""
         counted = self.counted(label)
+        away = {r.user_id for r in counted if r.status == AWAY}
         answered = {r.user_id for r in counted if r.status == "answered"}
-        expected = {u for u, p in self.asked if p == label} | {r.user_id for r in counted}
+        asked = {u for u, p in self.asked if p == label} | {r.user_id for r in counted}
+        expected = asked - away  # a week away counts neither for nor against
         return Figure(label, len(answered), len(expected))
 
     def figures(self) -> list[Figure]:
@@ -133,7 +157,10 @@ class History:
         for user_id in members:
             streak = 0
             for label in reversed(self.labels):
-                if self.said(user_id, label) is not None:
+                said = self.said(user_id, label)
+                if said is not None and said.status == AWAY:
+                    continue  # time away is never silence, nor does it end a silence
+                if said is not None:
                     break
                 if (user_id, label) in self.asked:
                     streak += 1
@@ -244,6 +271,7 @@ def team_digest(
         figures=history.figures(),
         energy=shown(kept[period], min_group) if with_energy else None,
         energy_trend=energy_trend(kept, min_group) if with_energy else None,
+        days_off=days_off_in(config, team_key, period),
     )
     digest.energy_weeks = {
         label: shown(counts, min_group) for label, counts in sorted(kept.items())

@@ -108,6 +108,7 @@ def _participation(team: TeamDigest) -> str:
         answered=team.figure.answered,
         expected=team.figure.expected,
         trend=trend,
+        away=team.time_away,
     )
 
 

@@ -48,6 +48,7 @@ class TeamWeek:
     names: dict[str, str] = field(default_factory=dict)  # of the members and who they name
     answered: list[Checkin] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    away: int = 0  # a team figure only: who is away is never shown
     wins: list[Quote] = field(default_factory=list)
     blockers: list[Quote] = field(default_factory=list)
     learned: list[Quote] = field(default_factory=list)
@@ -68,6 +69,9 @@ class TeamWeek:
             if any(q.user_id == user_id for q in a.quotes)
         ]
         return mine
+
+
+AWAY = "away"  # bot.checkin.rules.AWAY: a week away, neither answered nor silent
 
 
 def counts_for(row: Checkin, period: str) -> bool:
@@ -185,6 +189,9 @@ def team_week(
         name = names.get(row.user_id, row.user_id)
         if row.status == "skipped":
             week.skipped.append(row.user_id)
+            continue
+        if row.status == AWAY:
+            week.away += 1
             continue
         week.answered.append(row)
         for field_name, bucket in (

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.checkin import rules as checkins
 from bot.digest import raised
 from bot.digest.momentum import Momentum, momentum
 from bot.digest.week import TeamWeek, team_week
@@ -23,7 +24,7 @@ from storage.models import RaisedBlocker, Reflection
 @dataclass(frozen=True)
 class CheckinState:
     week: str
-    state: str  # open | answered | skipped | next | paused
+    state: str  # open | answered | skipped | away | days_off | next | paused
     at: datetime  # when it closes (open/answered) or opens (next) or the pause ends
 
 
@@ -119,6 +120,8 @@ def _checkin_state(session: Session, plan, now: datetime) -> CheckinState:  # no
         period=current.label,
     )
     state = "open" if row is None else row.status
+    if state == checkins.AWAY and checkins.nudge_due(plan, current) is None:
+        state = "days_off"  # away because the week has no working day, not by their status
     return CheckinState(current.label, state, current.closes_at)
 
 

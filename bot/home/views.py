@@ -123,6 +123,13 @@ def _checkin(data: HomeData) -> list[Block]:
                 button(prompts.text("checkin.button_edit"), checkin_views.EDIT, state.week),
             )
         ]
+    if state.state in ("away", "days_off"):
+        return [
+            section(
+                title + prompts.text(f"home.checkin_{state.state}"),
+                button(prompts.text("home.button_checkin_anyway"), checkin_views.OPEN, state.week),
+            )
+        ]
     if state.state == "skipped":
         return [
             section(

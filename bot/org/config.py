@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from functools import cached_property
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -131,6 +131,93 @@ class Retention(_Strict):
     after_uninstall_days: int = Field(default=30, ge=0)
 
 
+DEFAULT_AWAY_EMOJI = (
+    ":palm_tree:",
+    ":beach_with_umbrella:",
+    ":airplane:",
+    ":face_with_thermometer:",
+    ":baby:",
+)
+DEFAULT_AWAY_WORDS = (
+    "vacation",
+    "holiday",
+    "out of office",
+    "OOO",
+    "sick",
+    "on leave",
+    "parental leave",
+    "Urlaub",
+)
+_EMOJI = re.compile(r"^:?([a-z0-9_+'-]{1,80})(::skin-tone-[2-6])?:?$")
+
+
+def _emoji(value: Any) -> str:
+    """'palm_tree' or ':palm_tree:' → ':palm_tree:' (as Slack gives a status emoji)."""
+    match = _EMOJI.match(str(value).strip().lower())
+    if not isinstance(value, str) or not match:
+        raise ValueError(f"{value!r} is not an emoji name like :palm_tree:")
+    return f":{match.group(1)}:"
+
+
+def _word(value: Any) -> str:
+    text = " ".join(str(value).split()) if isinstance(value, str | int) else ""
+    if not text or len(text) > 50:
+        raise ValueError(f"{value!r} is not a word or phrase of 1 to 50 characters")
+    return text
+
+
+Emoji = Annotated[str, BeforeValidator(_emoji)]
+Word = Annotated[str, BeforeValidator(_word)]
+
+
+class Away(_Strict):
+    """What in a Slack status says its person is away: an emoji, or a word in its text."""
+
+    emoji: list[Emoji] = Field(default=list(DEFAULT_AWAY_EMOJI), max_length=50)
+    words: list[Word] = Field(default=list(DEFAULT_AWAY_WORDS), max_length=50)
+
+
+class Holidays(_Strict):
+    """A country's public holidays (and a subdivision's), from the `holidays` package."""
+
+    country: str
+    subdivision: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spelled(cls, data: Any) -> Any:
+        """'de' → 'DE', and a subdivision in the package's own case ('by' → 'BY')."""
+        if not isinstance(data, dict) or not isinstance(data.get("country"), str):
+            return data
+        country = data["country"].strip().upper()
+        subdivision = data.get("subdivision")
+        if isinstance(subdivision, str):
+            known = {code.casefold(): code for code in _countries().get(country, [])}
+            subdivision = known.get(subdivision.strip().casefold(), subdivision.strip())
+        return {**data, "country": country, "subdivision": subdivision}
+
+    @model_validator(mode="after")
+    def _known(self) -> Holidays:
+        supported = _countries()
+        if self.country not in supported:
+            raise ValueError(
+                f"country {self.country!r} is not an ISO 3166 code the holidays package "
+                "knows (such as DE, FR, US)"
+            )
+        if self.subdivision is not None and self.subdivision not in supported[self.country]:
+            known = ", ".join(supported[self.country][:40]) or "none"
+            raise ValueError(
+                f"subdivision {self.subdivision!r} is not one of {self.country} (known: {known})"
+            )
+        return self
+
+
+def _countries() -> dict[str, list[str]]:
+    import holidays  # imported when a calendar is checked, not by every import of the config
+
+    return holidays.list_supported_countries()
+
+
 class ObjectiveSpec(_Strict):
     key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str = Field(min_length=1, max_length=150)
@@ -145,6 +232,8 @@ class TeamSpec(_Strict):
     members: list[str] = []
     parent: str | None = None
     schedule: Schedule | None = None
+    holidays: Holidays | None = None  # instead of the organisation's
+    days_off: list[date] = []  # besides the organisation's
 
 
 class OrgConfig(_Strict):
@@ -159,6 +248,9 @@ class OrgConfig(_Strict):
     anonymity: Anonymity = Anonymity()
     retention: Retention = Retention()
     leadership_channel: str | None = None
+    away: Away = Away()
+    holidays: Holidays | None = None
+    days_off: list[date] = Field(default=[], max_length=366)
 
     @field_validator("timezone")
     @classmethod
@@ -192,6 +284,19 @@ class OrgConfig(_Strict):
 
     def schedule_of(self, team_key: str) -> Schedule:
         return self._own_schedules.get(team_key, self.schedule)
+
+    def calendar_of(self, team_key: str) -> tuple[Holidays | None, frozenset[date]]:
+        """The team's public holidays (its own, else the organisation's) and its days off
+        (the organisation's and its own)."""
+        return self._calendars.get(team_key, (self.holidays, frozenset(self.days_off)))
+
+    @cached_property
+    def _calendars(self) -> dict[str, tuple[Holidays | None, frozenset[date]]]:
+        return {
+            team.key: (team.holidays or self.holidays, frozenset([*self.days_off, *team.days_off]))
+            for team in self.teams
+            if team.holidays is not None or team.days_off
+        }
 
     @cached_property
     def _own_schedules(self) -> dict[str, Schedule]:

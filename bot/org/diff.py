@@ -8,12 +8,19 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.org.config import OrgConfig
+from bot.org.config import DEFAULT_AWAY_EMOJI, DEFAULT_AWAY_WORDS, OrgConfig, TeamSpec
 from storage import queries
 from storage.models import Membership, Objective, Team, Workspace
 
 ROWS = ("teams", "objectives")  # stored as rows; every other top-level key is a setting
-CLOCK_SETTINGS = ("timezone", "schedule", "working_hours")  # change everyone's nudges
+# change everyone's nudges
+CLOCK_SETTINGS = ("timezone", "schedule", "working_hours", "holidays", "days_off")
+# Keys added after orgs were stored: a stored config without them had their defaults.
+_LATER_KEYS = {
+    "away": {"emoji": list(DEFAULT_AWAY_EMOJI), "words": list(DEFAULT_AWAY_WORDS)},
+    "holidays": None,
+    "days_off": [],
+}
 
 
 @dataclass
@@ -94,8 +101,9 @@ def diff_org(stored: Stored, config: OrgConfig) -> Diff:
     diff = Diff()
     new = config.model_dump(mode="json")
     first = not stored.config
-    _settings(diff, stored.config, new)
-    if first or any(stored.config.get(key) != new[key] for key in CLOCK_SETTINGS):
+    old = {**_LATER_KEYS, **stored.config} if stored.config else {}
+    _settings(diff, old, new)
+    if first or any(old.get(key) != new[key] for key in CLOCK_SETTINGS):
         diff.replan |= config.everyone()
     if stored.config and stored.config != new:
         diff.writes = True
@@ -147,6 +155,8 @@ def _teams(diff: Diff, stored: Stored, config: OrgConfig) -> None:
                 before, after = _schedule(row.schedule), _schedule(schedule)
                 diff.add(f"~ team {team.key}: schedule {before} → {after}")
                 touched.add(team.key)
+            if _calendar(diff, stored, team):
+                touched.add(team.key)
         _members(diff, team.key, stored.members.get(team.key, []), team.members)
     for key, row in stored.teams.items():
         if key not in new_keys:
@@ -194,6 +204,25 @@ def _members(diff: Diff, key: str, rows: list[Membership], members: list[str]) -
         diff.add(f"~ team {key}: member order {show(old)} → {show(members)}")
     if any(row.position != members.index(row.user_id) for row in rows if row.user_id in members):
         diff.writes = True
+
+
+def _calendar(diff: Diff, stored: Stored, team: TeamSpec) -> bool:
+    """A team's own holidays and days off (kept in the stored config, not on its row)."""
+    old = next((t for t in stored.config.get("teams") or [] if t.get("key") == team.key), {})
+    new = team.model_dump(mode="json")
+    changed = False
+    for key in ("holidays", "days_off"):
+        before, after = old.get(key) or None, new.get(key) or None
+        if before != after:
+            diff.add(f"~ team {team.key}: {key} {_shown(before)} → {_shown(after)}")
+            changed = True
+    return changed
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):  # holidays: DE/BY
+        return "/".join(str(v) for v in value.values() if v)
+    return show(value)
 
 
 def _schedule(value: dict[str, Any] | None) -> str:

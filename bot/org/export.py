@@ -49,6 +49,10 @@ def org_data(session: Session, workspace_id: str) -> dict[str, Any]:
     if not stored.config:
         raise ExportError(f"workspace {workspace_id} has no configuration yet")
     data = dict(stored.config)
+    calendars = {  # a team's own holidays and days off live only in the stored config
+        team["key"]: {key: team.get(key) for key in ("holidays", "days_off") if team.get(key)}
+        for team in data.get("teams") or []
+    }
     data["teams"] = [
         {
             "key": team.key,
@@ -57,6 +61,7 @@ def org_data(session: Session, workspace_id: str) -> dict[str, Any]:
             "members": [row.user_id for row in stored.members.get(team.key, [])],
             "parent": team.parent_key,
             "schedule": team.schedule,
+            **calendars.get(team.key, {}),
         }
         for team in stored.teams.values()
     ]
@@ -71,8 +76,8 @@ def org_data(session: Session, workspace_id: str) -> dict[str, Any]:
     ]
     config = OrgConfig.model_validate(data).model_dump(mode="json")
     for team in config["teams"]:
-        for key in ("parent", "schedule"):
-            if team[key] is None:
+        for key in ("parent", "schedule", "holidays", "days_off"):
+            if not team[key]:
                 del team[key]
     return {key: value for key, value in config.items() if value is not None}
 

@@ -165,7 +165,10 @@ def _walk(node: Node, loc: Loc, org: OrgFile, problems: list[str]) -> Any:
 
 
 def _scalar(node: Node) -> Any:
-    return SafeConstructor().construct_object(node, deep=True)
+    try:
+        return SafeConstructor().construct_object(node, deep=True)
+    except ValueError:  # a date-like 2026-13-01: left as text for the model to refuse by key
+        return node.value
 
 
 def _duplicate_keys(org: OrgFile) -> list[str]:

@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.org.config import OrgConfig, Schedule, zone_or
-from bot.org.schedule import Period, current_period, last_closed_period, upcoming_period
+from bot.org.schedule import (
+    Calendar,
+    Period,
+    current_period,
+    last_closed_period,
+    upcoming_period,
+)
 from storage import queries
 from storage.models import Delivery, Person, Team
 
@@ -60,6 +66,12 @@ class Plan:
     @property
     def schedule(self) -> Schedule:
         return self.config.schedule_of(self.team.key)
+
+    @property
+    def calendar(self) -> Calendar:
+        """The holidays and days off of the person's team."""
+        holidays, days_off = self.config.calendar_of(self.team.key)
+        return Calendar(holidays, days_off)
 
     @property
     def reports_to_self(self) -> bool:

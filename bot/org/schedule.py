@@ -8,11 +8,12 @@ DST gap forward by the gap and picks the first of two repeated times.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.org.config import WEEKDAYS, At, Schedule, WorkingHours
+from bot.org.config import WEEKDAYS, At, Holidays, Schedule, WorkingHours
 
 _LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -105,13 +106,44 @@ def last_closed_period(
     return [p for p in periods_around(now, schedule, zone, manager_zone) if p.closes_at <= now][-1]
 
 
-def next_working_time(when: datetime, zone: ZoneInfo, hours: WorkingHours) -> datetime:
-    """`when` if it falls inside working hours in `zone`, else the next working morning."""
+@dataclass(frozen=True)
+class Calendar:
+    """A team's days nobody works: a country's public holidays, and the organisation's days off."""
+
+    holidays: Holidays | None = None
+    days_off: frozenset[date] = field(default_factory=frozenset)
+
+    def is_off(self, day: date) -> bool:
+        if day in self.days_off:
+            return True
+        if self.holidays is None:
+            return False
+        return day in _public_holidays(self.holidays.country, self.holidays.subdivision, day.year)
+
+
+NO_CALENDAR = Calendar()
+
+
+@lru_cache(maxsize=256)
+def _public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    import holidays  # the package loads its countries lazily; only calendars need it
+
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
+
+
+def is_working_day(day: date, hours: WorkingHours, calendar: Calendar = NO_CALENDAR) -> bool:
+    return WEEKDAYS[day.weekday()] in hours.days and not calendar.is_off(day)
+
+
+def next_working_time(
+    when: datetime, zone: ZoneInfo, hours: WorkingHours, calendar: Calendar = NO_CALENDAR
+) -> datetime:
+    """`when` if it falls inside working hours in `zone`, else the next working morning
+    (holidays and days off of `calendar` are no working days)."""
     local = when.astimezone(zone)
-    working_days = {WEEKDAYS.index(day) for day in hours.days}
-    for offset in range(8):
+    for offset in range(400):
         day = local.date() + timedelta(days=offset)
-        if day.weekday() not in working_days:
+        if not is_working_day(day, hours, calendar):
             continue
         start = local_to_utc(day, hours.start, zone)
         end = local_to_utc(day, hours.end, zone)
@@ -119,7 +151,30 @@ def next_working_time(when: datetime, zone: ZoneInfo, hours: WorkingHours) -> da
             return start
         if when < end:
             return when
-    raise AssertionError("working hours name at least one weekday")
+    raise ValueError("no working day within a year: the calendar leaves none")
+
+
+def moved_for_days_off(
+    due: datetime, closes: datetime, zone: ZoneInfo, hours: WorkingHours, calendar: Calendar
+) -> datetime | None:
+    """A nudge due on a holiday or day off (in `zone`): the next working day at the same local
+    time, or when that is at or after `closes`, the last working day before at that time; None
+    when the week has no working day left for it."""
+    local = due.astimezone(zone)
+    if not calendar.is_off(local.date()):
+        return due
+    for step in (1, -1):
+        for offset in range(1, 8):
+            day = local.date() + timedelta(days=step * offset)
+            if not is_working_day(day, hours, calendar):
+                continue
+            moved = local_to_utc(day, local.time().replace(tzinfo=None), zone)
+            if step == 1 and moved >= closes:
+                break
+            if step == -1 and moved <= due - timedelta(days=7):
+                break
+            return moved
+    return None
 
 
 def opening_problems(

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 import prompts
+from bot.checkin import away
 from bot.checkin import rules as checkins
 from bot.checkin.views import nudge_message
 from bot.digest import delivery as digests
@@ -17,6 +18,7 @@ from bot.digest import drawing
 from bot.digest.views import split_messages
 from bot.org import access
 from bot.org.plan import Plan, can_be_nudged, load_config, plan_for
+from bot.org.schedule import next_working_time
 from bot.strategy import rules as strategy
 from bot.strategy.views import reflection_message
 from bot.views.kit import Block, slack_date
@@ -59,6 +61,14 @@ class Skip(Exception):
     """The row is no longer wanted (answered, paused, left the team): cancel it."""
 
 
+class Later(Exception):
+    """The row waits (its person is away until then): due again at `until`."""
+
+    def __init__(self, until: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.until = until
+
+
 def compose(session: Session, row: Delivery, now: datetime) -> Outgoing:
     """The message(s) for a due row; Skip when it is not wanted any more."""
     if lifecycle.is_uninstalled(session, row.workspace_id):
@@ -95,6 +105,7 @@ def _checkin_message(session: Session, row: Delivery, plan: Plan | None, now: da
     )
     if answered is not None:
         raise Skip("already answered or skipped")
+    _unless_away(session, row, plan, now)
     reminder = None
     if row.kind != checkins.NUDGE:
         closes = slack_date(row.expires_at, plan.zone)
@@ -104,11 +115,35 @@ def _checkin_message(session: Session, row: Delivery, plan: Plan | None, now: da
     return Message(text, blocks)
 
 
+def _unless_away(session: Session, row: Delivery, plan: Plan, now: datetime) -> None:
+    """A nudge or reminder for someone away waits for the first working morning after their
+    status expires, if that is before the close; else the week is away and nothing is sent.
+    A week with no working day (a team's shutdown) is away too."""
+    if (
+        row.kind == checkins.NUDGE
+        and checkins.nudge_due(plan, checkins.period_of(plan, row.period)) is None
+    ):
+        checkins.record_away(session, plan, row.period, now)
+        raise Skip("away: no working day this week")
+    if not away.is_away(plan.person, plan.config.away, now):
+        return
+    back = away.back_at(plan, now)
+    if back is not None and back < row.expires_at:
+        raise Later(back, "away until their Slack status expires")
+    checkins.record_away(session, plan, row.period, now)
+    raise Skip("away (Slack status)")
+
+
 def _reflection_message(
     session: Session, row: Delivery, plan: Plan | None, now: datetime
 ) -> Message:
     if plan is None or not can_be_nudged(plan.person, now):
         raise Skip("no longer with a team, inactive or paused")
+    if away.is_away(plan.person, plan.config.away, now):
+        raise Later(away.look_again(plan, now), "away: the reflection waits")
+    if plan.calendar.is_off(now.astimezone(plan.zone).date()):
+        hours = plan.config.working_hours
+        raise Later(next_working_time(now, plan.zone, hours, plan.calendar), "a day off")
     objectives = [o for o in plan.config.objectives if not o.archived]
     if not objectives:
         raise Skip("no objectives to reflect on")

@@ -19,7 +19,7 @@ import prompts
 from bot.checkin import rules as checkins
 from bot.digest import delivery as digests
 from bot.org.plan import load_config, plan_for
-from bot.outbox.compose import Message, Skip, Upload, compose
+from bot.outbox.compose import Later, Message, Skip, Upload, compose
 from bot.runtime.outage import Outages, database_unavailable
 from bot.strategy import rules as strategy
 from storage import queries
@@ -174,6 +174,11 @@ class Sender:
                 return
             try:
                 outgoing = compose(session, row, now)
+            except Later as wait:  # not an attempt: it was never sent
+                queries.finish_delivery(
+                    session=session, delivery_id=row.id, status="pending", retry_at=wait.until
+                )
+                return
             except Skip as reason:
                 queries.finish_delivery(
                     session=session, delivery_id=row.id, status="cancelled", error=str(reason)

@@ -105,12 +105,17 @@ def with_settings(data: dict[str, Any], values: dict[str, Any]) -> tuple[dict, L
 
 
 def with_team_schedule(
-    data: dict[str, Any], key: str, schedule: dict[str, Any] | None
+    data: dict[str, Any],
+    key: str,
+    schedule: dict[str, Any] | None,
+    calendar: dict[str, Any] | None = None,
 ) -> tuple[dict, Loc]:
-    """`data` with team `key` on its own schedule, or (None) back on the organisation's."""
+    """`data` with team `key` on its own schedule, or (None) back on the organisation's; and
+    its own holidays and days off when `calendar` gives them."""
     teams = [dict(item) for item in data.get("teams") or []]
     index = _find(teams, key, "checkin_time")
     teams[index]["schedule"] = schedule
+    teams[index].update(calendar or {})
     return {**data, "teams": teams}, ("teams", index)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -46,6 +46,22 @@ def person_fields(user: dict[str, Any]) -> dict[str, Any]:
         "deleted": bool(user.get("deleted")),
         "is_bot": bool(user.get("is_bot")) or user.get("id") == SLACKBOT,
         "is_admin": any(bool(user.get(flag)) for flag in ADMIN_FLAGS),
+        **status_fields(profile),
+    }
+
+
+def status_fields(profile: dict[str, Any]) -> dict[str, Any]:
+    """The person's Slack status as stored: text, emoji, and when Slack will clear it (0 or
+    absent means never)."""
+    expiration = profile.get("status_expiration") or 0
+    try:
+        expires = datetime.fromtimestamp(int(expiration), UTC) if int(expiration) > 0 else None
+    except (TypeError, ValueError, OverflowError):
+        expires = None
+    return {
+        "status_text": str(profile.get("status_text") or "")[:200],
+        "status_emoji": str(profile.get("status_emoji") or "")[:100],
+        "status_expires_at": expires,
     }
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 import prompts
-from bot.org.config import WEEKDAYS, OrgConfig, Schedule, format_duration, parse_duration
+from bot.org.config import (
+    WEEKDAYS,
+    Holidays,
+    OrgConfig,
+    Schedule,
+    format_duration,
+    parse_duration,
+)
 from bot.setup.form import chosen, modal, select, state, text_input
 from bot.setup.views import Loc
 from bot.views.kit import Block, context, escape, option, section
@@ -34,7 +42,12 @@ SCHEDULE_FIELDS: dict[Loc, str] = {
     ("retention", "answers_days"): "answers_days",
     ("retention", "concerns_days"): "concerns_days",
     ("retention",): "after_uninstall_days",
+    ("away", "emoji"): "away_emoji",
+    ("away",): "away_words",
+    ("holidays",): "holidays",
+    ("days_off",): "days_off",
 }
+_LIST = re.compile(r"[,\n]+")
 
 
 def duration_text(value: timedelta) -> str:
@@ -147,6 +160,77 @@ def org_fields(config: OrgConfig) -> list[Block]:
     ]
 
 
+def _listed(values: list[str]) -> str:
+    return ", ".join(values)
+
+
+def _holidays_text(holidays: Holidays | None) -> str:
+    if holidays is None:
+        return ""
+    return holidays.country + (f"-{holidays.subdivision}" if holidays.subdivision else "")
+
+
+def calendar_fields(holidays: Holidays | None, days_off: list[Any], *, team: bool) -> list[Block]:
+    """Public holidays (a country, and a subdivision) and days off, as text."""
+    p = "admin.schedule."
+    return [
+        field(
+            "holidays",
+            prompts.text(p + "holidays"),
+            text_input(_holidays_text(holidays), limit=64),
+            optional=True,
+            hint=prompts.text(p + ("team_holidays_hint" if team else "holidays_hint")),
+        ),
+        field(
+            "days_off",
+            prompts.text(p + "days_off"),
+            text_input(_listed([str(day) for day in days_off]), limit=3000),
+            optional=True,
+            hint=prompts.text(p + ("team_days_off_hint" if team else "days_off_hint")),
+        ),
+    ]
+
+
+def away_fields(config: OrgConfig) -> list[Block]:
+    """What in a Slack status says "away": emoji and words, comma-separated."""
+    p = "admin.schedule."
+    return [
+        field(
+            "away_emoji",
+            prompts.text(p + "away_emoji"),
+            text_input(_listed(config.away.emoji), limit=3000),
+            optional=True,
+            hint=prompts.text(p + "away_emoji_hint"),
+        ),
+        field(
+            "away_words",
+            prompts.text(p + "away_words"),
+            text_input(_listed(config.away.words), limit=3000),
+            optional=True,
+            hint=prompts.text(p + "away_words_hint"),
+        ),
+    ]
+
+
+def read_calendar(values: dict[str, Any]) -> dict[str, Any]:
+    """`holidays:` ("DE-BY" → country DE, subdivision BY; empty → none) and `days_off:`."""
+    text = (state(values, "holidays").get("value") or "").strip()
+    holidays: dict[str, Any] | None = None
+    if text:
+        country, _, subdivision = re.sub(r"[/\s]+", "-", text).partition("-")
+        holidays = {"country": country.upper(), "subdivision": subdivision or None}
+    return {"holidays": holidays, "days_off": _items(values, "days_off")}
+
+
+def read_away(values: dict[str, Any]) -> dict[str, Any]:
+    return {"away": {"emoji": _items(values, "away_emoji"), "words": _items(values, "away_words")}}
+
+
+def _items(values: dict[str, Any], block_id: str) -> list[str]:
+    text = state(values, block_id).get("value") or ""
+    return [item.strip() for item in _LIST.split(text) if item.strip()]
+
+
 def schedule_modal(config: OrgConfig, team_key: str | None = None) -> dict[str, Any]:
     """The organisation's schedule, or (with `team_key`) one team's own rhythm."""
     p = "admin.schedule."
@@ -154,7 +238,8 @@ def schedule_modal(config: OrgConfig, team_key: str | None = None) -> dict[str, 
     team = next((t for t in config.teams if t.key == team_key), None)
     if team is None:
         blocks.append(section(prompts.text(p + "intro")))
-        blocks += rhythm_fields(config.schedule) + org_fields(config)
+        blocks += rhythm_fields(config.schedule) + org_fields(config) + away_fields(config)
+        blocks += calendar_fields(config.holidays, config.days_off, team=False)
         return modal(prompts.text(p + "title"), blocks, callback_id=SCHEDULE, submit=True)
     follow = [(prompts.text(p + "follow_org"), ORG), (prompts.text(p + "follow_own"), OWN)]
     radios: Block = {"type": "radio_buttons", "options": [option(t, v) for t, v in follow]}
@@ -163,6 +248,7 @@ def schedule_modal(config: OrgConfig, team_key: str | None = None) -> dict[str, 
         section(prompts.text(p + "team_intro", team=escape(team.name))),
         field("follow", prompts.text(p + "follow_label"), radios),
         *rhythm_fields(config.schedule_of(team.key)),
+        *calendar_fields(team.holidays, team.days_off, team=True),
     ]
     return modal(
         prompts.text(p + "team_title"),
@@ -209,6 +295,8 @@ def read_org(values: dict[str, Any]) -> dict[str, Any]:
         "retention": {
             key: number(key) for key in ("answers_days", "concerns_days", "after_uninstall_days")
         },
+        **read_away(values),
+        **read_calendar(values),
     }
 
 

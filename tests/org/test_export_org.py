@@ -79,6 +79,8 @@ def test_an_exported_org_file_reimports_with_no_changes(tmp_path, session, clien
         "anonymity",
         "retention",
         "leadership_channel",
+        "away",
+        "days_off",
     ]
     assert data["teams"][1]["members"] == ["U02", "U01", "U03"]
     assert data["teams"][1]["schedule"]["reminder_after"] == "3h"

@@ -1,7 +1,7 @@
 """raised blockers: a blocker a manager hands up to the leadership group, and its answer
 
 Revision ID: 75f248cbd17e
-Revises: 0f4044a2809c
+Revises: a1a1c0ffee01
 Create Date: 2026-12-04 00:20:25.727673
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.models
 
 revision = "75f248cbd17e"
-down_revision = "0f4044a2809c"
+down_revision = "a1a1c0ffee01"
 branch_labels = None
 depends_on = None
 
