@@ -18,6 +18,7 @@ from bot.views.kit import (
     cut,
     escape,
     header,
+    notice_modal,
     option,
     plain,
     quoted,
@@ -229,12 +230,7 @@ def answer_modal(row: RaisedBlocker | None, names: dict[str, str], now: datetime
     p = "digest.answer_modal."
     title = plain(prompts.text(p + "title"), 24)
     if row is None:
-        return {
-            "type": "modal",
-            "title": title,
-            "close": plain("Close", 24),
-            "blocks": [section(prompts.text(p + "not_yours"))],
-        }
+        return notice_modal(prompts.text(p + "not_yours"), prompts.text(p + "title"))
     choices = [
         option(prompts.text(f"digest.statuses.{s}"), s) for s in ("on_it", "resolved", "wont_act")
     ]

@@ -18,6 +18,7 @@ from bot.views.kit import (
     divider,
     escape,
     header,
+    notice_modal,
     option,
     plain,
     quoted,
@@ -367,12 +368,7 @@ def raise_modal(
     p = "digest.raise_modal."
     title = plain(prompts.text(p + "title"), 24)
     if name is None:
-        return {
-            "type": "modal",
-            "title": title,
-            "close": plain("Close", 24),
-            "blocks": [section(refusal)],
-        }
+        return notice_modal(refusal, prompts.text(p + "title"))
     choices = [option(cut(title_, 75), key) for key, title_ in (objectives or [])[:100]]
     objective: dict = {
         "type": "static_select",
