@@ -18,6 +18,7 @@ import prompts
 from bot.checkin import rules as checkins
 from bot.checkin import views
 from bot.checkin.rules import Window
+from bot.org import questions
 from bot.org.plan import Plan, plan_for
 from bot.runtime import inbox
 from bot.runtime.deps import Deps
@@ -155,6 +156,7 @@ def _modal(
             helped_users=tuple(existing.helped_users),
             helped_text=existing.helped_text,
             objective_key=existing.objective_key,
+            answers=dict(existing.answers or {}),
         )
     manager = queries.get_person(
         session=session, workspace_id=plan.person.workspace_id, user_id=plan.manager_id
@@ -168,7 +170,18 @@ def _modal(
         last_blocker=checkins.last_blocker(session, plan, label),
         late=state is Window.LATE,
         until=int(ends.timestamp()) if (ends := _ends(plan, label, state)) else None,
+        questions=_asked(session, plan, label, existing),
+        min_group=plan.config.anonymity.min_group_size,
     )
+
+
+def _asked(
+    session: Session, plan: Plan, label: str, existing: Checkin | None = None
+) -> questions.Questions:
+    """What the period asks the person: their team's questions as the period froze them (an
+    answer already given keeps the team it was written to)."""
+    team_key = existing.team_key if existing is not None else plan.team.key
+    return questions.for_period(session, plan.config, plan.person.workspace_id, team_key, label)
 
 
 def _ends(plan: Plan, label: str, state: Window | None) -> datetime | None:
@@ -188,10 +201,10 @@ def submit_checkin(
     now = deps.clock()
     meta = metadata(view)
     label = str(meta.get("period", ""))
-    answer = views.read_submission(view.get("state", {}).get("values", {}))
+    answer = views.read_submission(view.get("state", {}).get("values", {}), _blocks(view))
     errors = _errors_in_time(view, meta, answer, now)
     if errors is None:  # the modal's window has ended (or it predates `until`): ask the database
-        errors = _errors_now(deps, context, label, answer, now)
+        errors = _errors_now(deps, context, label, answer, now, _blocks(view))
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -229,18 +242,28 @@ def _errors_in_time(
     until = meta.get("until")
     if not isinstance(until, int) or now.timestamp() >= until:
         return None
-    return views.answer_errors(answer, views.offered_objectives(view))
+    return views.answer_errors(answer, views.offered_objectives(view), _blocks(view))
+
+
+def _blocks(view: dict) -> list:
+    blocks = view.get("blocks")
+    return blocks if isinstance(blocks, list) else []
 
 
 def _errors_now(
-    deps: Deps, context: BoltContext, label: str, answer: views.Answer, now: datetime
+    deps: Deps,
+    context: BoltContext,
+    label: str,
+    answer: views.Answer,
+    now: datetime,
+    blocks: list,
 ) -> dict[str, str]:
     """The answer's errors against what is stored now: the person's team and the period."""
     with Session(deps.engine) as session:
         plan = plan_for(session, context.team_id, context.user_id)
         if plan is None:
             return {"energy": prompts.text("checkin.not_in_team")[:150]}
-        errors = views.answer_errors(answer, {key for key, _ in _objectives(plan)})
+        errors = views.answer_errors(answer, {key for key, _ in _objectives(plan)}, blocks)
         refusal = _refusal_at(session, plan, label, now)
     return {"moved": refusal} if refusal else errors
 
@@ -285,6 +308,7 @@ def store_answer(engine: Engine, client: WebClient, row: Inbox, now: datetime) -
                 return
             if answer.objective_key not in {o.key for o in plan.config.objectives}:
                 answer = replace(answer, objective_key=None)  # removed while the modal was open
+            answer = _to_asked(answer, _asked(session, plan, label, stored))
             late = state is Window.LATE
             stored = checkins.record_answer(
                 session, plan, label, answer, late=late, now=arrived, stored=stored
@@ -292,6 +316,17 @@ def store_answer(engine: Engine, client: WebClient, row: Inbox, now: datetime) -
         refresh_messages(session, client, plan, label, now, stored)
         if row.body.get("home"):  # opened from App Home, which shows the new state at once
             publish_home(client, session, row.workspace_id, row.user_id, now)
+
+
+def _to_asked(answer: views.Answer, asked: questions.Questions) -> views.Answer:
+    """Only the answers to what the period asks, each as its question's kind takes it."""
+    kinds = {question.key: question for question in asked}
+    kept = {
+        key: given
+        for key, given in answer.answers.items()
+        if key in kinds and views.fits(kinds[key], given)
+    }
+    return replace(answer, answers=kept)
 
 
 def not_stored(

@@ -163,9 +163,26 @@ class Checkin(SQLModel, table=True):
     helped_users: list = _json(list)
     helped_text: str | None = None
     objective_key: str | None = Field(default=None, max_length=64)
+    # The answers to the team's own questions, by key (moved, blocked and learned keep their
+    # columns); what each key asked is the team's QuestionSet of the period.
+    answers: dict = _json()
     late: bool = False
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class QuestionSet(SQLModel, table=True):
+    """The questions a team's period asked, frozen when the period first needed them: an edit
+    applies from the next period, and an old week shows each question as it was asked."""
+
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "team_key", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(index=True, max_length=32)
+    team_key: str = Field(max_length=64)
+    period: str = Field(max_length=10)
+    questions: list = _json(list)  # QuestionSpec dumps, in the team's order
+    created_at: datetime = _created()
 
 
 class Delivery(SQLModel, table=True):
@@ -291,6 +308,8 @@ class TeamEnergy(SQLModel, table=True):
     team_key: str = Field(max_length=64)
     period: str = Field(max_length=10)
     counts: list = _json(list)  # answers per energy level, 1 to 5
+    # the team's choice and scale answers, kept the same way: {question key: {option: count}}
+    figures: dict = _json()
     created_at: datetime = _created()
 
 

@@ -200,6 +200,7 @@ def record_answer(
     row.energy, row.helped_text = answer.energy, answer.helped_text
     row.helped_users = list(answer.helped_users)
     row.objective_key = answer.objective_key
+    row.answers = dict(answer.answers)
     row.updated_at = now
     session.add(row)
     _stop_reminders(session, plan, label)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, time, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -17,6 +18,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+import prompts
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MIN_GROUP_FLOOR = 5
@@ -218,6 +221,111 @@ def _countries() -> dict[str, list[str]]:
     return holidays.list_supported_countries()
 
 
+LENSES = ("work", "self", "others")
+KINDS = ("short_text", "long_text", "single_choice", "multi_choice", "scale", "people")
+CHOICES = ("single_choice", "multi_choice")
+FIGURES = (*CHOICES, "scale")  # shown only as the team's distribution, never per person
+TEXTS = ("short_text", "long_text")
+# Today's answers kept in their own columns (wins, blockers, Reply privately, Raise read them).
+COLUMN_KEYS = ("moved", "blocked", "learned")
+# The built-in questions every check-in keeps, with their rules (energy; who helped whom).
+RESERVED_KEYS = ("energy", "helped", "helped_users", "helped_text", "objective")
+MAX_QUESTIONS = 10
+MAX_OPTIONS = 10  # Slack's radio buttons and checkboxes take at most 10
+OPTION_LIMIT = 75  # an option's text in Slack
+QUESTION_LIMIT = 150
+_QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_MENTION = re.compile(r"<[@!#]|@\w")
+
+
+class QuestionSpec(_Strict):
+    """One question of a team's check-in, in one of the three lenses.
+
+    Privacy follows the kind: text and people answers are quoted with their writer's name;
+    choice and scale answers are shown only as the team's distribution (FIGURES)."""
+
+    key: str
+    lens: str
+    text: str
+    kind: str
+    options: list[str] = []
+    required: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _checked(cls, data: Any) -> Any:
+        """Every refusal names the question's key, so the file (or editor) points at it."""
+        if not isinstance(data, dict):
+            raise ValueError("a question is a mapping with key, lens, text and kind")
+        key = data.get("key")
+        if not isinstance(key, str) or not _QUESTION_KEY.match(key):
+            raise ValueError(
+                f"question key {key!r} must be 1 to 32 lowercase letters, digits or _ "
+                "(starting with a letter)"
+            )
+        at = f"question {key!r}"
+        if key in RESERVED_KEYS:
+            raise ValueError(f"{at}: {key!r} is kept for a built-in question; pick another key")
+        lens, kind = data.get("lens"), data.get("kind")
+        if lens not in LENSES:
+            raise ValueError(f"{at}: lens {lens!r} is not one of work, self, others")
+        if kind not in KINDS:
+            raise ValueError(f"{at}: kind {kind!r} is not one of {', '.join(KINDS)}")
+        text = data.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text.strip()) > QUESTION_LIMIT:
+            raise ValueError(f"{at}: text must be 1 to {QUESTION_LIMIT} characters")
+        if _MENTION.search(text):
+            raise ValueError(f"{at}: a question can't name someone; ask about the writer's week")
+        if key in COLUMN_KEYS and kind not in TEXTS:
+            raise ValueError(f"{at}: {key!r} is a text question (short_text or long_text)")
+        options = data.get("options") or []
+        if not isinstance(options, list) or not all(isinstance(o, str | int) for o in options):
+            raise ValueError(f"{at}: options must be a list of words")
+        options = [" ".join(str(o).split()) for o in options]
+        if kind in CHOICES and not 2 <= len(options) <= MAX_OPTIONS:
+            raise ValueError(f"{at}: a choice needs 2 to {MAX_OPTIONS} options")
+        if kind == "scale" and len(options) != 5:
+            raise ValueError(f"{at}: a scale needs exactly 5 words, one per step (1 to 5)")
+        if kind not in FIGURES and options:
+            raise ValueError(f"{at}: only choice and scale questions have options")
+        if any(not o or len(o) > OPTION_LIMIT for o in options):
+            raise ValueError(f"{at}: each option must be 1 to {OPTION_LIMIT} characters")
+        if len(set(options)) != len(options):
+            raise ValueError(f"{at}: an option is listed twice")
+        required = data.get("required", False)
+        if not isinstance(required, bool):
+            raise ValueError(f"{at}: required is true or false")
+        return {**data, "text": " ".join(text.split()), "options": options}
+
+    @property
+    def figure(self) -> bool:
+        """A choice or scale: only ever a team distribution."""
+        return self.kind in FIGURES
+
+
+def _question_list(questions: list[QuestionSpec] | None) -> list[QuestionSpec] | None:
+    """At most 10, keys unique, and the work lens never empty (energy keeps "self" and who
+    helped whom keeps "others")."""
+    if questions is None:
+        return None
+    if len(questions) > MAX_QUESTIONS:
+        raise ValueError(
+            f"has {len(questions)} questions; a check-in asks at most {MAX_QUESTIONS} "
+            f"(question {questions[MAX_QUESTIONS].key!r} is one too many)"
+        )
+    seen: set[str] = set()
+    for question in questions:
+        if question.key in seen:
+            raise ValueError(f"question {question.key!r} is listed twice")
+        seen.add(question.key)
+    if not any(q.lens == "work" for q in questions):
+        raise ValueError("the lens 'work' (manage work) needs at least one question")
+    return questions
+
+
+Questions = Annotated[list[QuestionSpec] | None, AfterValidator(_question_list)]
+
+
 class ObjectiveSpec(_Strict):
     key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str = Field(min_length=1, max_length=150)
@@ -234,6 +342,7 @@ class TeamSpec(_Strict):
     schedule: Schedule | None = None
     holidays: Holidays | None = None  # instead of the organisation's
     days_off: list[date] = []  # besides the organisation's
+    questions: Questions = None  # instead of the organisation's
 
 
 class OrgConfig(_Strict):
@@ -251,6 +360,7 @@ class OrgConfig(_Strict):
     away: Away = Away()
     holidays: Holidays | None = None
     days_off: list[date] = Field(default=[], max_length=366)
+    questions: Questions = None  # None: leadbot's default template
 
     @field_validator("timezone")
     @classmethod
@@ -290,6 +400,19 @@ class OrgConfig(_Strict):
         (the organisation's and its own)."""
         return self._calendars.get(team_key, (self.holidays, frozenset(self.days_off)))
 
+    def questions_of(self, team_key: str) -> tuple[QuestionSpec, ...]:
+        """The team's questions of today: its own, else the organisation's, else leadbot's."""
+        own = self._own_questions.get(team_key)
+        if own is not None:
+            return own
+        if self.questions is not None:
+            return tuple(self.questions)
+        return default_questions()
+
+    @cached_property
+    def _own_questions(self) -> dict[str, tuple[QuestionSpec, ...]]:
+        return {team.key: tuple(team.questions) for team in self.teams if team.questions}
+
     @cached_property
     def _calendars(self) -> dict[str, tuple[Holidays | None, frozenset[date]]]:
         return {
@@ -307,6 +430,21 @@ class OrgConfig(_Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+@cache
+def default_questions() -> tuple[QuestionSpec, ...]:
+    """Leadbot's template: what moved, what is blocked, what you learned (with energy and who
+    helped whom, built in, that makes today's three lenses)."""
+    p = "checkin.modal."
+    return tuple(
+        QuestionSpec(key=key, lens=lens, text=prompts.text(p + key + "_label"), kind=kind)
+        for key, lens, kind in (
+            ("moved", "work", "long_text"),
+            ("blocked", "work", "long_text"),
+            ("learned", "self", "long_text"),
+        )
+    )
 
 
 def _refuse_parent_cycles(teams: list[TeamSpec]) -> None:

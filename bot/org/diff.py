@@ -8,11 +8,18 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.org.config import DEFAULT_AWAY_EMOJI, DEFAULT_AWAY_WORDS, OrgConfig, TeamSpec
+from bot.org.config import (
+    DEFAULT_AWAY_EMOJI,
+    DEFAULT_AWAY_WORDS,
+    OrgConfig,
+    TeamSpec,
+    default_questions,
+)
 from storage import queries
 from storage.models import Membership, Objective, Team, Workspace
 
 ROWS = ("teams", "objectives")  # stored as rows; every other top-level key is a setting
+QUESTIONS = "questions"  # a setting told question by question
 # change everyone's nudges
 CLOCK_SETTINGS = ("timezone", "schedule", "working_hours", "holidays", "days_off")
 # Keys added after orgs were stored: a stored config without them had their defaults.
@@ -20,6 +27,7 @@ _LATER_KEYS = {
     "away": {"emoji": list(DEFAULT_AWAY_EMOJI), "words": list(DEFAULT_AWAY_WORDS)},
     "holidays": None,
     "days_off": [],
+    QUESTIONS: None,
 }
 
 
@@ -117,6 +125,9 @@ def diff_org(stored: Stored, config: OrgConfig) -> Diff:
 def _settings(diff: Diff, old: dict[str, Any], new: dict[str, Any]) -> None:
     for key in new:
         if key in ROWS:
+            continue
+        if key == QUESTIONS:
+            question_lines(diff, "the default", old.get(key) if old else None, new[key])
             continue
         before, after = flatten(old.get(key), key), flatten(new[key], key)
         for path, value in after.items():
@@ -216,7 +227,47 @@ def _calendar(diff: Diff, stored: Stored, team: TeamSpec) -> bool:
         if before != after:
             diff.add(f"~ team {team.key}: {key} {_shown(before)} → {_shown(after)}")
             changed = True
+    question_lines(diff, f"team {team.key}", old.get(QUESTIONS), new.get(QUESTIONS), own=True)
     return changed
+
+
+def question_lines(
+    diff: Diff, scope: str, old: list | None, new: list | None, *, own: bool = False
+) -> None:
+    """Question by question: added, changed (each field), removed, reordered. A team's own
+    list replacing the organisation's (or back) is one line."""
+    if own and (old is None) != (new is None):
+        told = "its own questions" if new is not None else "the organisation's questions"
+        diff.add(f"~ {scope}: now asks {told}")
+        if old is None or new is None:
+            return
+    template = [q.model_dump(mode="json") for q in default_questions()]
+    before = {q["key"]: q for q in (old if old is not None else template)}
+    after = {q["key"]: q for q in (new if new is not None else template)}
+    for key, question in after.items():
+        was = before.get(key)
+        if was is None:
+            diff.add(
+                f"+ question {key} in {scope} ({question['lens']}, {question['kind']}): "
+                f'"{question["text"]}"'
+            )
+            continue
+        for field_name in ("lens", "text", "kind", "options", "required"):
+            first, then = was.get(field_name), question.get(field_name)
+            if first != then:
+                text = field_name == "text"
+                diff.add(
+                    f"~ question {key} in {scope}: {field_name} "
+                    f"{show(first, text=text)} → {show(then, text=text)}"
+                )
+    for key in before:
+        if key not in after:
+            diff.add(f"~ question {key} removed from {scope} (its answers keep their words)")
+    kept = [key for key in after if key in before]
+    if kept != [key for key in before if key in after]:
+        diff.add(f"~ question order in {scope}: {', '.join(before)} → {', '.join(after)}")
+    if old != new:
+        diff.writes = True
 
 
 def _shown(value: Any) -> str:

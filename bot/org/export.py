@@ -49,8 +49,10 @@ def org_data(session: Session, workspace_id: str) -> dict[str, Any]:
     if not stored.config:
         raise ExportError(f"workspace {workspace_id} has no configuration yet")
     data = dict(stored.config)
-    calendars = {  # a team's own holidays and days off live only in the stored config
-        team["key"]: {key: team.get(key) for key in ("holidays", "days_off") if team.get(key)}
+    calendars = {  # a team's own holidays, days off and questions live only in the stored config
+        team["key"]: {
+            key: team.get(key) for key in ("holidays", "days_off", "questions") if team.get(key)
+        }
         for team in data.get("teams") or []
     }
     data["teams"] = [
@@ -76,10 +78,22 @@ def org_data(session: Session, workspace_id: str) -> dict[str, Any]:
     ]
     config = OrgConfig.model_validate(data).model_dump(mode="json")
     for team in config["teams"]:
-        for key in ("parent", "schedule", "holidays", "days_off"):
+        for key in ("parent", "schedule", "holidays", "days_off", "questions"):
             if not team[key]:
                 del team[key]
+        if "questions" in team:
+            team["questions"] = _questions(team["questions"])
+    if config.get("questions"):
+        config["questions"] = _questions(config["questions"])
     return {key: value for key, value in config.items() if value is not None}
+
+
+def _questions(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Questions as people write them: no empty options, `required` only when true."""
+    return [
+        {key: value for key, value in q.items() if key not in ("options", "required") or value}
+        for q in questions
+    ]
 
 
 class _Dumper(yaml.SafeDumper):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.checkin import rules as checkins
-from bot.org import access
+from bot.org import access, questions
 from bot.org.config import OrgConfig
 from bot.org.diff import Diff, Stored, apply_org, diff_org, load_stored
 from bot.org.schedule import opening_problems
@@ -38,6 +38,8 @@ def apply_config(
         return diff
     old = OrgConfig.model_validate(stored.config) if stored.config else None
     diff.announced = len(access.record(session, workspace_id, old, config, by, now))
+    # A team's begun period keeps the questions it opened with; a change applies from the next.
+    questions.freeze_before_change(session, old, config, workspace_id, now)
     # The first configuration asks nobody again: everyone's first reflection is planned anyway.
     changes = objective_changes(stored, config) if stored.config else []
     apply_org(session, stored, workspace_id, name, config, now)
