@@ -222,11 +222,31 @@ def team_energies(
     return {period: list(counts) for period, counts in rows}
 
 
+def team_figures(
+    *, session: Session, workspace_id: str, team_key: str, periods: Collection[str]
+) -> dict[str, dict]:
+    """The team's kept choice and scale figures for these periods (those that have them)."""
+    rows = session.exec(
+        select(TeamEnergy.period, TeamEnergy.figures).where(
+            TeamEnergy.workspace_id == workspace_id,
+            TeamEnergy.team_key == team_key,
+            col(TeamEnergy.period).in_(list(periods)),
+        )
+    )
+    return {period: dict(figures or {}) for period, figures in rows}
+
+
 def keep_team_energies(
-    *, session: Session, workspace_id: str, team_key: str, counts: dict[str, list[int]]
+    *,
+    session: Session,
+    workspace_id: str,
+    team_key: str,
+    counts: dict[str, list[int]],
+    figures: dict[str, dict] | None = None,
 ) -> dict[str, list[int]]:
-    """Keep these counts for the periods that have none yet (once, whoever races: the unique
-    key decides, one statement); the counts kept for those periods. Commits."""
+    """Keep these counts (and the weeks' choice and scale `figures`) for the periods that have
+    none yet (once, whoever races: the unique key decides, one statement); the counts kept for
+    those periods. Commits."""
     now = utcnow()
     values = [
         {
@@ -234,6 +254,7 @@ def keep_team_energies(
             "team_key": team_key,
             "period": period,
             "counts": period_counts,
+            "figures": (figures or {}).get(period, {}),
             "created_at": now,
         }
         for period, period_counts in counts.items()

@@ -6,12 +6,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 import prompts
 from bot.digest.raised import raised_for
 from bot.digest.week import AWAY, Quote, TeamWeek, counts_for, team_week
+from bot.org import questions
 from bot.org.config import OrgConfig
 from bot.org.schedule import Calendar, is_working_day, shift_label, week_start
 from storage import queries
@@ -56,6 +58,9 @@ class TeamDigest:
     subteams: list[tuple[str, Figure]] = field(default_factory=list)
     # each trend week's energy as the digest may show it (None below the group size or alike)
     energy_weeks: dict[str, dict[int, int] | None] = field(default_factory=dict)
+    # the week's choice and scale answers as the digest may show them, by question key
+    spreads: dict[str, dict[str, int] | None] = field(default_factory=dict)
+    spread_trends: dict[str, str | None] = field(default_factory=dict)
     # each active objective (key, title) and how many of the team's check-ins moved it
     objectives: list[tuple[str, str, int]] = field(default_factory=list)
     days_off: int = 0  # working days of the week that are holidays or days off for the team
@@ -212,18 +217,66 @@ def kept_energies(
     missing = [label for label in labels if label not in kept]
     if not missing:
         return kept
-    rows = session.exec(  # the columns counts_for and tally read, not whole rows
-        select(Checkin.period, Checkin.late, Checkin.energy).where(
+    wanted = [shift_label(missing[0], -1), *missing]
+    rows = session.exec(  # the columns counts_for, tally and tally_figures read, not whole rows
+        select(Checkin.period, Checkin.late, Checkin.energy, Checkin.answers).where(
             Checkin.workspace_id == workspace_id,
             Checkin.team_key == team_key,
-            col(Checkin.period).in_([shift_label(missing[0], -1), *missing]),
+            col(Checkin.period).in_(wanted),
             col(Checkin.energy).is_not(None),
         )
     ).all()
+    asked = questions.frozen(session, workspace_id, team_key, wanted)
     counted = {label: tally(r for r in rows if counts_for(r, label)) for label in missing}
+    figures = {
+        label: tally_figures([r for r in rows if counts_for(r, label)], asked) for label in missing
+    }
     return queries.keep_team_energies(
-        session=session, workspace_id=workspace_id, team_key=team_key, counts=counted
+        session=session,
+        workspace_id=workspace_id,
+        team_key=team_key,
+        counts=counted,
+        figures=figures,
     ) | {label: kept[label] for label in kept}
+
+
+def tally_figures(rows: list[Any], asked: dict[str, questions.Questions]) -> dict[str, dict]:
+    """A week's choice and scale answers as team counts: {key: {"answers": n, "counts":
+    {option or step: count}}} (a multiple choice counts each option picked)."""
+    found: dict[str, dict] = {}
+    for row in rows:
+        for question in asked.get(row.period, ()):
+            given = (row.answers or {}).get(question.key)
+            if not question.figure or given in (None, []):
+                continue
+            figure = found.setdefault(question.key, {"answers": 0, "counts": {}})
+            figure["answers"] += 1
+            for item in given if isinstance(given, list) else [given]:
+                figure["counts"][str(item)] = figure["counts"].get(str(item), 0) + 1
+    return found
+
+
+def shown_figure(figure: dict | None, min_group: int) -> dict[str, int] | None:
+    """A kept figure as the digest may show it: from at least `min_group` answers, and not
+    when everyone answered alike (that would be each person's answer)."""
+    if not figure:
+        return None
+    answers, counts = int(figure.get("answers", 0)), dict(figure.get("counts") or {})
+    if answers < min_group or all(count in (0, answers) for count in counts.values()):
+        return None
+    return counts
+
+
+def figure_trend(kept: dict[str, dict], key: str, min_group: int) -> str | None:
+    """A scale question's sparkline over the kept weeks, like energy's (· where hidden)."""
+    averages: list[float | None] = []
+    for label in sorted(kept):
+        counts = shown_figure(kept[label].get(key), min_group)
+        total = sum(counts.values()) if counts else 0
+        averages.append(
+            sum(int(step) * n for step, n in counts.items()) / total if counts and total else None
+        )
+    return sparkline(averages) if sum(v is not None for v in averages) >= 2 else None
 
 
 def energy_trend(kept: dict[str, list[int]], min_group: int) -> str | None:
@@ -276,6 +329,16 @@ def team_digest(
     digest.energy_weeks = {
         label: shown(counts, min_group) for label, counts in sorted(kept.items())
     }
+    if with_energy and any(item.question.figure for item in week.said):
+        kept_figures = queries.team_figures(
+            session=session, workspace_id=workspace_id, team_key=team_key, periods=sorted(kept)
+        )
+        for item in week.said:
+            if item.question.figure:
+                key = item.question.key
+                digest.spreads[key] = shown_figure(kept_figures.get(period, {}).get(key), min_group)
+                if item.question.kind == "scale":
+                    digest.spread_trends[key] = figure_trend(kept_figures, key, min_group)
     moved = Counter(row.objective_key for row in week.answered if row.objective_key)
     digest.objectives = [
         (o.key, o.title, moved[o.key]) for o in config.objectives if not o.archived

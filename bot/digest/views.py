@@ -6,7 +6,7 @@ import json
 
 import prompts
 from bot.digest.summary import Suggestion, TeamDigest
-from bot.digest.week import Alignment, Quote, TeamWeek
+from bot.digest.week import Alignment, Quote, Said, TeamWeek
 from bot.views.kit import (
     MESSAGE_BLOCKS,
     TEXT_LIMIT,
@@ -70,6 +70,69 @@ def alignment_lines(rows: list[Alignment], *, with_names: bool = True) -> list[s
     return lines
 
 
+def said_blocks(
+    said: list[Said],
+    *,
+    figures: dict[str, dict[str, int] | None] | None = None,
+    trends: dict[str, str | None] | None = None,
+    min_group: int = 5,
+    with_names: bool = True,
+) -> list[Block]:
+    """The team's own questions, lens by lens: text and people answers quoted with their
+    writer; a choice or scale as the team's spread (with a scale's trend) only when `figures`
+    may show it, else one line saying why not. Nothing for a question nobody answered."""
+    blocks: list[Block] = []
+    for item in said:
+        question, lens = item.question, prompts.text(f"digest.lens.{item.question.lens}")
+        wording = escape(question.text)
+        if not item.answers:
+            continue
+        if question.figure:
+            if figures is None:  # one person's view: never their own choice
+                blocks.append(context(prompts.text("digest.figure_mine", question=wording)))
+                continue
+            blocks += _figure(
+                item, figures.get(question.key), (trends or {}).get(question.key), min_group
+            )
+            continue
+        lines = [
+            helped_line(q, with_name=with_names)
+            if question.kind == "people"
+            else quote_line(q, with_name=with_names)
+            for q in item.quotes
+        ]
+        title = prompts.text("digest.asked", lens=lens, question=wording)
+        blocks += lines_sections(title, lines)
+    return blocks
+
+
+def _figure(
+    item: Said, counts: dict[str, int] | None, trend: str | None, min_group: int
+) -> list[Block]:
+    """A choice or scale question's spread: "2 Unclear · 5 Clear (7 answers)", in the
+    question's own order of options (a scale's steps with their words)."""
+    question, wording = item.question, escape(item.question.text)
+    if counts is None:
+        hidden = "digest.figure_alike" if item.answers >= min_group else "digest.figure_hidden"
+        return [context(prompts.text(hidden, question=wording, min=min_group))]
+    if question.kind == "scale":
+        labels = [(str(step), f"{step} {word}") for step, word in enumerate(question.options, 1)]
+    else:
+        labels = [(option_text, option_text) for option_text in question.options]
+        labels += [(k, k) for k in counts if k not in question.options]  # renamed options
+    parts = [f"{escape(label)} {counts[key]}" for key, label in labels if counts.get(key)]
+    lines = [
+        prompts.text(
+            "digest.figure", question=wording, count=item.answers, distribution=" · ".join(parts)
+        )
+    ]
+    if trend:
+        lines.append(
+            prompts.text("digest.figure_trend", question=wording, weeks=len(trend), spark=trend)
+        )
+    return [section("\n".join(lines))]
+
+
 def about_blocks(week: TeamWeek) -> list[Block]:
     """The digest's items about one person, as that person sees them (no Reply buttons)."""
     sections = (
@@ -85,6 +148,7 @@ def about_blocks(week: TeamWeek) -> list[Block]:
     if week.helped:
         lines = [helped_line(q, with_name=False) for q in week.helped]
         blocks += lines_sections(prompts.text("digest.helped"), lines)
+    blocks += said_blocks(week.said, with_names=False)
     if week.alignment:
         lines = alignment_lines(week.alignment, with_names=False)
         blocks += lines_sections(prompts.text("digest.alignment"), lines)
@@ -237,6 +301,12 @@ def team_blocks(team: TeamDigest, min_group: int, *, preview: bool = False) -> l
             blocks += lines_sections(
                 prompts.text("digest.helped"), [helped_line(q) for q in week.helped]
             )
+        blocks += said_blocks(  # a preview shows no spreads, as it shows no energy
+            [item for item in week.said if not (preview and item.question.figure)],
+            figures=team.spreads,
+            trends=team.spread_trends,
+            min_group=min_group,
+        )
     if team.subteams:
         lines = [
             prompts.text(

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.org.config import OrgConfig
+from bot.org import questions
+from bot.org.config import COLUMN_KEYS, OrgConfig, QuestionSpec
 from bot.org.plan import checkin_team
 from bot.org.schedule import shift_label
 from storage import queries
@@ -40,6 +41,18 @@ class Alignment:
 
 
 @dataclass
+class Said:
+    """What the team said to one of its own questions this week: text and people answers as
+    quotes with their writer; a choice or scale only as a count of answers (the distribution
+    is the digest's, under the group-size rule)."""
+
+    question: QuestionSpec
+    quotes: list[Quote] = field(default_factory=list)
+    answers: int = 0
+    writers: set[str] = field(default_factory=set)  # who answered (for `about`), never shown
+
+
+@dataclass
 class TeamWeek:
     team_key: str
     team_name: str
@@ -55,6 +68,7 @@ class TeamWeek:
     helped: list[Quote] = field(default_factory=list)
     alignment: list[Alignment] = field(default_factory=list)
     unconnected: list[str] = field(default_factory=list)
+    said: list[Said] = field(default_factory=list)  # the team's own questions, in its order
 
     def about(self, user_id: str) -> TeamWeek:
         """Only the items about one person: what their manager sees about them."""
@@ -67,6 +81,11 @@ class TeamWeek:
             Alignment(a.key, a.title, tuple(q for q in a.quotes if q.user_id == user_id))
             for a in self.alignment
             if any(q.user_id == user_id for q in a.quotes)
+        ]
+        mine.said = [  # their words; a choice or scale they answered only as a note
+            Said(s.question, [q for q in s.quotes if q.user_id == user_id], 1, {user_id})
+            for s in self.said
+            if user_id in s.writers
         ]
         return mine
 
@@ -182,7 +201,9 @@ def team_week(
     if reader is None:
         reader = team.manager_id if team is not None else ""
     rows = counted_checkins(session, workspace_id, team_key, reader, period)
+    asked = questions.frozen(session, workspace_id, team_key, [shift_label(period, -1), period])
     named = {*members, *(user for row in rows for user in row.helped_users)}
+    named |= {user for row in rows for user in people_in(row, asked)}
     names = queries.people_named(session=session, workspace_id=workspace_id, user_ids=named)
     week = TeamWeek(team_key, team.name if team else team_key, period, members, names)
     for row in rows:
@@ -207,6 +228,56 @@ def team_week(
         if row.helped_users or row.helped_text:
             others = ", ".join(names.get(u, u) for u in row.helped_users)
             week.helped.append(Quote(row.user_id, name, row.helped_text or "", with_whom=others))
+    week.said = said_to_own_questions(week.answered, asked, period, names)
     reflections = reflections_read_by(session, workspace_id, team_key, reader, members)
     week.alignment, week.unconnected = alignment_map(config, reflections, names)
     return week
+
+
+def own_questions(asked: dict[str, questions.Questions], period: str) -> list[QuestionSpec]:
+    """The team's own questions (not moved, blocked, learned) of the week and the one before
+    (a late answer was asked then): each key once, as `period` worded it if it asked it."""
+    found: dict[str, QuestionSpec] = {}
+    for label in sorted(asked, reverse=True):  # `period` first
+        for question in asked[label]:
+            if question.key not in COLUMN_KEYS:
+                found.setdefault(question.key, question)
+    return list(found.values())
+
+
+def people_in(row: Checkin, asked: dict[str, questions.Questions]) -> list[str]:
+    """The user ids a check-in's people answers name."""
+    kinds = {q.key: q.kind for q in asked.get(row.period, ())}
+    return [
+        user
+        for key, given in (row.answers or {}).items()
+        if kinds.get(key) == "people" and isinstance(given, list)
+        for user in given
+        if isinstance(user, str)
+    ]
+
+
+def said_to_own_questions(
+    rows: list[Checkin],
+    asked: dict[str, questions.Questions],
+    period: str,
+    names: dict[str, str],
+) -> list[Said]:
+    """What the week's answers say to the team's own questions, by key (a renamed question
+    keeps its key, and so its place and trend)."""
+    said = [Said(question) for question in own_questions(asked, period)]
+    for row in rows:
+        name = names.get(row.user_id, row.user_id)
+        for item in said:
+            given = (row.answers or {}).get(item.question.key)
+            if given in (None, "", []):
+                continue
+            item.answers += 1
+            item.writers.add(row.user_id)
+            if item.question.kind == "people":
+                others = ", ".join(names.get(u, u) for u in given if isinstance(u, str))
+                item.quotes.append(Quote(row.user_id, name, "", with_whom=others))
+            elif not item.question.figure and isinstance(given, str):
+                ref = f"{row.ref}:{item.question.key}"
+                item.quotes.append(Quote(row.user_id, name, given, ref))
+    return said

@@ -19,15 +19,25 @@ from typing import Any, TextIO
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.org import questions
+from bot.org.config import default_questions
 from storage import queries
-from storage.models import Checkin, Concern, ConcernNote, Objective, RaisedBlocker, Reflection
+from storage.models import (
+    Checkin,
+    Concern,
+    ConcernNote,
+    Objective,
+    QuestionSet,
+    RaisedBlocker,
+    Reflection,
+)
 
 Rows = list[dict[str, Any]]
 Datasets = dict[str, Rows]
 
 CHECKIN = (
     "period", "team", "user_id", "name", "status", "late", "moved", "blocked", "learned",
-    "helped", "helped_text", "objective", "created_at", "updated_at",
+    "helped", "helped_text", "objective", "answers", "created_at", "updated_at",
 )  # fmt: skip
 REFLECTION = ("user_id", "name", "objectives", "other", "how", "progress", "help", "created_at")
 RAISED = (
@@ -62,8 +72,46 @@ def _names(session: Session, workspace_id: str) -> dict[str, str]:
     return {user_id: person.display for user_id, person in people.items()}
 
 
-def checkin_row(row: Checkin, names: dict[str, str], *, energy: bool) -> dict[str, Any]:
-    """One check-in; energy only in the person's own export."""
+class Asked:
+    """The questions each team's period asked, read once for the workspace."""
+
+    def __init__(self, session: Session, workspace_id: str) -> None:
+        rows = session.exec(
+            select(QuestionSet.team_key, QuestionSet.period, QuestionSet.questions).where(
+                QuestionSet.workspace_id == workspace_id
+            )
+        )
+        self.sets = {(team, period): data for team, period, data in rows}
+        self.read: dict[tuple[str, str], questions.Questions] = {}
+
+    def of(self, row: Checkin) -> questions.Questions:
+        at = (row.team_key, row.period)
+        if at not in self.read:
+            data = self.sets.get(at)
+            self.read[at] = questions.from_data(data) if data else default_questions()
+        return self.read[at]
+
+
+def answers_of(row: Checkin, asked: questions.Questions, *, figures: bool) -> list[dict]:
+    """The answers to a team's own questions, each with the question as it was asked; choice
+    and scale answers only in the person's own export (like energy, never per person else)."""
+    found = []
+    for question in asked:
+        given = (row.answers or {}).get(question.key)
+        if given in (None, "", []) or (question.figure and not figures):
+            continue
+        if question.kind == "scale" and isinstance(given, int) and 1 <= given <= 5:
+            given = f"{given} {question.options[given - 1]}"
+        found.append(
+            {"key": question.key, "lens": question.lens, "question": question.text, "answer": given}
+        )
+    return found
+
+
+def checkin_row(
+    row: Checkin, names: dict[str, str], *, energy: bool, asked: Asked | None = None
+) -> dict[str, Any]:
+    """One check-in; energy (and choice and scale answers) only in the person's own export."""
     out = {
         "period": row.period,
         "team": row.team_key,
@@ -77,6 +125,7 @@ def checkin_row(row: Checkin, names: dict[str, str], *, energy: bool) -> dict[st
         "helped": list(row.helped_users or []),
         "helped_text": row.helped_text,
         "objective": row.objective_key,
+        "answers": answers_of(row, asked.of(row), figures=energy) if asked else [],
         "created_at": _iso(row.created_at),
         "updated_at": _iso(row.updated_at),
     }
@@ -111,6 +160,7 @@ def _reflections(session: Session, workspace_id: str, *conditions: Any) -> list[
 def org_export(session: Session, workspace_id: str) -> Datasets:
     """Everything of a workspace, for its admins: no energy, concerns without identity."""
     names = _names(session, workspace_id)
+    asked = Asked(session, workspace_id)
     teams = queries.teams(session=session, workspace_id=workspace_id)
     objectives = session.exec(
         select(Objective)
@@ -118,7 +168,10 @@ def org_export(session: Session, workspace_id: str) -> Datasets:
         .order_by(col(Objective.position))
     )
     return {
-        "checkins": [checkin_row(r, names, energy=False) for r in _checkins(session, workspace_id)],
+        "checkins": [
+            checkin_row(r, names, energy=False, asked=asked)
+            for r in _checkins(session, workspace_id)
+        ],
         "reflections": [reflection_row(r, names) for r in _reflections(session, workspace_id)],
         "objectives": [
             {"key": o.key, "title": o.title, "description": o.description, "archived": o.archived}
@@ -211,10 +264,11 @@ def person_export(session: Session, workspace_id: str, user_id: str) -> Datasets
     """A person's own check-ins (energy included: it is theirs) and reflections, and their
     blockers their manager raised to leadership, with the answers (when there are some)."""
     names = _names(session, workspace_id)
+    asked = Asked(session, workspace_id)
     raised = _raised(session, workspace_id, RaisedBlocker.user_id == user_id)
     return {
         "my_checkins": [
-            checkin_row(r, names, energy=True)
+            checkin_row(r, names, energy=True, asked=asked)
             for r in _checkins(session, workspace_id, Checkin.user_id == user_id)
         ],
         "my_reflections": [
@@ -236,8 +290,9 @@ def team_export(session: Session, workspace_id: str, manager_id: str) -> Dataset
     if not rows and not raised:
         return {}
     names = _names(session, workspace_id)
+    asked = Asked(session, workspace_id)
     return {
-        "team_checkins": [checkin_row(r, names, energy=False) for r in rows],
+        "team_checkins": [checkin_row(r, names, energy=False, asked=asked) for r in rows],
         "raised_blockers": [raised_row(r, names) for r in raised],
     }
 
@@ -245,7 +300,9 @@ def team_export(session: Session, workspace_id: str, manager_id: str) -> Dataset
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        value = json.dumps(value, ensure_ascii=False)  # the answers, each with its question
+    elif isinstance(value, list):
         value = " ".join(str(item) for item in value)
     text = str(value)
     return "'" + text if text.startswith(FORMULA) else text

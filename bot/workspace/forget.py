@@ -74,15 +74,24 @@ def forget_person(
 
 
 def _unmention(session: Session, workspace_id: str, user_id: str) -> int:
-    """Take the person out of others' "who helped whom"; how many answers named them."""
-    # A text match narrows the rows on every database; the list itself decides.
-    named = sa.cast(col(Checkin.helped_users), sa.String).like(f'%"{user_id}"%')
+    """Take the person out of others' "who helped whom" and their people answers; how many
+    answers named them."""
+    # A text match narrows the rows on every database; the lists themselves decide.
+    mention = f'%"{user_id}"%'
+    named = sa.or_(
+        sa.cast(col(Checkin.helped_users), sa.String).like(mention),
+        sa.cast(col(Checkin.answers), sa.String).like(mention),
+    )
     rows = session.exec(select(Checkin).where(Checkin.workspace_id == workspace_id, named))
     changed = 0
     for row in rows:
         helped = [other for other in row.helped_users or [] if other != user_id]
-        if helped != list(row.helped_users or []):
-            row.helped_users = helped
+        answers = {
+            key: [u for u in given if u != user_id] if isinstance(given, list) else given
+            for key, given in (row.answers or {}).items()
+        }
+        if helped != list(row.helped_users or []) or answers != dict(row.answers or {}):
+            row.helped_users, row.answers = helped, answers
             session.add(row)
             changed += 1
     return changed
