@@ -73,8 +73,11 @@ PEOPLE = [
     {"user_id": "UMGR", "real_name": "Maria Manager", "tz": "Europe/Berlin"},
     {"user_id": "UMOB", "real_name": "Mo Bile", "tz": "Europe/Berlin"},
     {"user_id": "U9", "real_name": "Nia", "tz": "Europe/Berlin"},
-    *({"user_id": u, "real_name": n, "tz": "Europe/Berlin"} for u, n in zip(MEMBERS, NAMES, strict=True)),
-]  # fmt: skip
+    *(
+        {"user_id": u, "real_name": n, "tz": "Europe/Berlin"}
+        for u, n in zip(MEMBERS, NAMES, strict=True)
+    ),
+]
 OPENS = "2026-11-27T13:00:00+00:00"  # Friday 14:00 in Berlin: 2026-W48 opens
 DIGEST = "2026-11-30T09:00:00+00:00"  # Monday 10:00 in Berlin: it closes, the digest goes
 
