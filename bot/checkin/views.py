@@ -150,9 +150,7 @@ def question_element(question: QuestionSpec, value: Any) -> Block:
 
 def question_block(question: QuestionSpec, value: Any, min_group: int) -> Block:
     """A question as an input; a choice or scale says beside it how it is shown."""
-    hint = (
-        prompts.text("checkin.modal.figure_hint", min=min_group) if question.figure else None
-    )
+    hint = prompts.text("checkin.modal.figure_hint", min=min_group) if question.figure else None
     return input_block(
         question.key,
         question.text,

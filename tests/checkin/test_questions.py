@@ -277,9 +277,7 @@ def digest_text(slack, manager="UMGR") -> str:
 
 def digest_lines(slack, manager="UMGR") -> list[str]:
     sent = [c for c in slack.of("chat.postMessage") if c.params["channel"] == manager]
-    texts = [
-        b["text"]["text"] for c in sent for b in c.params.get("blocks") or [] if "text" in b
-    ]
+    texts = [b["text"]["text"] for c in sent for b in c.params.get("blocks") or [] if "text" in b]
     return [line for text in texts if isinstance(text, str) for line in text.split("\n")]
 
 
