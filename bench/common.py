@@ -68,8 +68,32 @@ def database(kind: str, name: str) -> Iterator[tuple[Engine, str]]:
         admin.dispose()
 
 
-def org_config(teams: int, size: int, **extra: Any) -> dict[str, Any]:
-    """`teams` teams, each a manager and `size - 1` members (`size` people a team)."""
+def team_questions(team: int) -> list[dict[str, Any]]:
+    """Ten questions of a team's own (the most a team may ask), every kind among them, each
+    team's worded apart so the stored org is as large as a real one."""
+    scale = ["Lost", "Unclear", "Okay", "Clear", "Crystal clear"]
+    return [
+        {"key": "moved", "lens": "work", "text": f"What moved, team {team}?", "kind": "long_text"},
+        {"key": "blocked", "lens": "work", "text": "What is in your way?", "kind": "long_text"},
+        {"key": "customer", "lens": "work", "text": f"Which customer did team {team} hear from?",
+         "kind": "short_text"},
+        {"key": "risk", "lens": "work", "text": "What risk do you see ahead?", "kind": "long_text"},
+        {"key": "tools", "lens": "work", "text": "Which tools slowed you?", "kind": "multi_choice",
+         "options": ["CI", "Reviews", "Tickets", "Meetings"]},
+        {"key": "learned", "lens": "self", "text": "One thing you learned", "kind": "long_text"},
+        {"key": "focus", "lens": "self", "text": "Where did your time go?",
+         "kind": "single_choice", "options": ["Deep work", "Meetings", "Support"]},
+        {"key": "clarity", "lens": "self", "text": "How clear are priorities?", "kind": "scale",
+         "options": scale},
+        {"key": "paired", "lens": "others", "text": "Who did you pair with?", "kind": "people"},
+        {"key": "thanks", "lens": "others", "text": "Whom would you thank, and why?",
+         "kind": "short_text"},
+    ]  # fmt: skip
+
+
+def org_config(teams: int, size: int, *, questions: bool = True, **extra: Any) -> dict[str, Any]:
+    """`teams` teams, each a manager and `size - 1` members (`size` people a team), each with
+    ten questions of its own unless `questions` is False."""
     return {
         **extra,
         "teams": [
@@ -78,6 +102,7 @@ def org_config(teams: int, size: int, **extra: Any) -> dict[str, Any]:
                 "name": f"Team {i}",
                 "manager": f"UM{i:05d}",
                 "members": [f"U{i:05d}X{j:02d}" for j in range(size - 1)],
+                **({"questions": team_questions(i)} if questions else {}),
             }
             for i in range(teams)
         ],

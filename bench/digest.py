@@ -26,9 +26,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bench.common import ROOT, WORKSPACE, analyze, database, org_config, people_of, seed_org
+from bench.common import (
+    ROOT,
+    WORKSPACE,
+    analyze,
+    database,
+    org_config,
+    people_of,
+    seed_org,
+    team_questions,
+)
+from bot.org.config import QuestionSpec
 from bot.org.schedule import shift_label
-from storage.models import Checkin, Delivery, Reflection
+from storage.models import Checkin, Delivery, QuestionSet, Reflection
 
 TEAMS, SIZE, WEEKS = 1_000, 10, 52
 LABEL = "2026-W47"  # the digest's period; its history reaches 52 weeks back
@@ -78,12 +88,47 @@ def history(users: list[str], label: str, week: int) -> tuple[list[dict], list[d
                 "energy": 1 + (index + week) % 5 if answered else None,
                 "learned": "Ask earlier, not later" if answered and roll % 2 else None,
                 "helped_users": [users[index - 1]] if answered and roll == 4 else [],
+                "answers": own_answers(index, week, users) if answered else {},
                 "late": False,
                 "created_at": opened,
                 "updated_at": opened,
             }
         )
     return nudges, answers
+
+
+def own_answers(index: int, week: int, users: list[str]) -> dict[str, Any]:
+    """A check-in's answers to the team's seven questions of its own (the empty ones left
+    out, as a submission leaves them)."""
+    given = {
+        "customer": f"Customer {index % 37} asked about invoices",
+        "risk": "The migration may slip a week" if index % 3 == 0 else "",
+        "tools": [["CI"], ["Reviews", "Meetings"], ["Tickets"]][(index + week) % 3],
+        "focus": ["Deep work", "Meetings", "Support"][(index * 3 + week) % 3],
+        "clarity": 1 + (index * 2 + week) % 5,
+        "paired": [users[index - 1]] if index % 4 == 0 else [],
+        "thanks": f"{users[index - 2]} for the review" if index % 5 == 0 else "",
+    }
+    return {key: value for key, value in given.items() if value not in ("", [])}
+
+
+def asked_sets(teams: int) -> list[dict[str, Any]]:
+    """Each team's ten questions as every one of its weeks froze them."""
+    sets = []
+    for team in range(teams):
+        questions = [QuestionSpec.model_validate(q).model_dump(mode="json")
+                     for q in team_questions(team)]  # fmt: skip
+        sets += [
+            {
+                "workspace_id": WORKSPACE,
+                "team_key": f"t{team}",
+                "period": shift_label(LABEL, -week),
+                "questions": questions,
+                "created_at": DIGEST_AT - timedelta(weeks=week, days=3),
+            }
+            for week in range(WEEKS)
+        ]
+    return sets
 
 
 def seed(engine: Engine) -> int:
@@ -108,6 +153,7 @@ def seed(engine: Engine) -> int:
                 for i, user in enumerate(users)
             ],
         )
+        connection.execute(sa.insert(QuestionSet), asked_sets(TEAMS))
         for week in range(WEEKS):
             nudges, answers = history(users, shift_label(LABEL, -week), week)
             connection.execute(sa.insert(Delivery), nudges)

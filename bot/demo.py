@@ -62,6 +62,15 @@ teams:
     name: Platform
     manager: UMARIA
     members: [UANA, UBEN, UCEM, UDANA, UELI, UFINN, UGIA]
+    # Platform's own check-in: leadbot's three questions and one of the team's.
+    questions:
+      - {{key: moved, lens: work, text: "What moved forward this week?", kind: long_text}}
+      - {{key: blocked, lens: work, text: "What is blocked or slowing you down?", kind: long_text}}
+      - key: customer
+        lens: work
+        text: "Which customer did you hear from, and what did they say?"
+        kind: short_text
+      - {{key: learned, lens: self, text: "One thing you learned", kind: long_text}}
 schedule:
   checkin: {{day: fri, time: "14:00"}}
   reminder_after: 4h
@@ -170,10 +179,11 @@ class Demo:
         learned: str = "",
         helped: list[str] | None = None,
         objective: str | None = None,
+        customer: str = "",
     ) -> None:
         self.requests.action("checkin_open", week, user=user)
         values = {
-            **text_values(moved=moved, blocked=blocked, learned=learned),
+            **text_values(moved=moved, blocked=blocked, learned=learned, customer=customer),
             **select_value("energy", energy),
             **(select_value("objective", objective) if objective else {}),
         }
@@ -282,6 +292,7 @@ def play(demo: Demo, charts: Path | None = None) -> None:
         helped=["UBEN"],
         learned="Ask legal early",
         objective="eu-launch",
+        customer="Lisbon Bakery: they won't pay by card without MB Way",
     )
     demo.check_in(
         "UBEN", "2026-W49", moved="Cut build time in half", energy="5", objective="eu-launch"

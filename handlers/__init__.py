@@ -27,6 +27,7 @@ def register_all(app: App, clock: Clock) -> dict[str, object]:
         leadership,
         lifecycle,
         people,
+        questions,
         strategy,
         yourdata,
     )
@@ -37,6 +38,6 @@ def register_all(app: App, clock: Clock) -> dict[str, object]:
     app.command("/concern")(concern.concern_command)
     checkin.register(app)
     kept = concern.register(app, clock)
-    for module in (leadership, people, home, strategy, admin, digest, yourdata):
+    for module in (leadership, people, home, strategy, admin, questions, digest, yourdata):
         module.register(app)
     return kept | lifecycle.register(app, clock)

@@ -19,7 +19,7 @@ from bot.org.config import OrgConfig
 from bot.org.plan import load_config
 from bot.runtime.deps import Deps
 from bot.setup import edit as orgedit
-from bot.setup import schedule_views, views
+from bot.setup import question_views, schedule_views, views
 from bot.setup.apply import apply_config
 from bot.views.kit import metadata
 from handlers.home import publish_home
@@ -45,13 +45,14 @@ def register(app: App) -> None:
 
 
 def open_setup(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    """App Home's Objectives / Teams / Leaders / Schedule buttons."""
+    """App Home's Objectives / Teams / Leaders / Schedule / Questions buttons."""
     ack()
     builders: dict[str, Build] = {
         "objectives": lambda config: views.objectives_modal(config.objectives),
         "teams": lambda config: views.teams_modal(config.teams),
         "leaders": views.leaders_modal,
         "schedule": schedule_views.schedule_modal,
+        "questions": lambda config: question_views.list_modal(config, ""),
     }
     part = body["actions"][0].get("action_id", "").removeprefix("admin_open_")
     build = builders.get(part)

@@ -29,6 +29,9 @@ def test_the_demo_plays_a_week_and_prints_each_digest_leaving_only_its_charts(tm
     assert "leadbot → Gia Gomez" not in out
     assert "Your check-in for 2026-W49 is still open" in out  # a reminder went out
     assert "Cem skips this week" in out and "reflects on eu-launch" in out
+    # Platform's own question, quoted under its lens
+    assert "Manage work · Which customer did you hear from, and what did they say?" in out
+    assert "“Lisbon Bakery: they won't pay by card without MB Way” — Ana Alves" in out
     # Ana reflects on Tuesday before her own invitation is due: none comes in that cycle
     assert "Ana Alves reflects on eu-launch" in out
     assert "leadbot → Ana Alves: Time for a short strategy reflection" not in out

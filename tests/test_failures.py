@@ -32,6 +32,7 @@ from bot.digest.leadership_views import RAISED_ANSWER_MODAL, answer_modal
 from bot.digest.views import RAISE_MODAL, REPLY_MODAL, raise_modal, reply_modal
 from bot.home import views as home_views
 from bot.runtime.deps import utcnow
+from bot.setup import question_views
 from bot.setup import schedule_views as admin_schedule
 from bot.setup import views as admin_views
 from bot.standin.serve import LoopbackServer
@@ -330,6 +331,20 @@ CASES = [
             "admin_team_schedule",
         )
     ),
+    Case("action", "questions_open", home_button("questions_open", "platform", "UMGR"), "notice"),
+    *(
+        Case(
+            "action",
+            action_id,
+            modal_button(
+                action_id,
+                admin_modal(lambda: question_views.list_modal(org_config(), "platform")),
+                "UMGR",
+            ),
+            "notice",
+        )
+        for action_id in ("questions_add", "questions_menu", "questions_preview", "questions_reset")
+    ),
     Case("view", "checkin_modal", submission(checkin_modal, checkin_values), "errors:moved"),
     Case(
         "view",
@@ -453,6 +468,23 @@ CASES = [
         "admin_schedule",
         submission(admin_modal(lambda: admin_schedule.schedule_modal(org_config())), user="UMGR"),
         "errors:checkin_day",
+    ),
+    Case(
+        "view",
+        "questions_form",
+        submission(
+            admin_modal(lambda: question_views.question_form("platform", None)), user="UMGR"
+        ),
+        "errors:options",
+    ),
+    Case(
+        "view",
+        "questions_previewed",
+        submission(
+            admin_modal(lambda: question_views.preview_modal(org_config(), "platform", 5)),
+            user="UMGR",
+        ),
+        "nobody",  # its Save only closes it: no database, nothing to tell
     ),
     Case("view", "forget_me", submission(lambda _w: yourdata.forget_modal()), "errors:stop"),
     Case("event", "app_home_opened", event("app_home_opened", user=WRITER, tab="home"), "nobody"),

@@ -39,6 +39,7 @@ class TeamView:
     map: list[tuple[str, int]]  # objective title, how many connect to it
     unconnected: list[str]
     size: int
+    key: str = ""  # for its Questions button
 
 
 @dataclass
@@ -152,6 +153,7 @@ def _team_view(
         mapping,
         unconnected,
         len(active),
+        team_key,
     )
 
 

@@ -30,8 +30,9 @@ from bot.views.kit import (
 )
 
 SEE_ALL = "home_see_all"
-ADMIN_PARTS = ("objectives", "teams", "leaders", "schedule")
-ADMIN = re.compile(r"^admin_open_(objectives|teams|leaders|schedule)$")  # one id per button
+QUESTIONS = "questions_open"  # a team's questions (bot.setup.question_views.OPEN)
+ADMIN_PARTS = ("objectives", "teams", "leaders", "schedule", "questions")
+ADMIN = re.compile(r"^admin_open_(objectives|teams|leaders|schedule|questions)$")  # one per button
 
 
 def admin_action(part: str) -> str:
@@ -242,7 +243,8 @@ def _team(team: TeamView) -> list[Block]:
             f"*{prompts.text('home.team_heading', team=escape(team.name))}*\n"
             + prompts.text(
                 "home.team_participation", answered=team.answered, expected=team.expected
-            )
+            ),
+            button(prompts.text("home.team_questions"), QUESTIONS, team.key) if team.key else None,
         )
     ]
     if team.paused:

@@ -288,8 +288,9 @@ class QuestionSpec(_Strict):
             raise ValueError(f"{at}: a scale needs exactly 5 words, one per step (1 to 5)")
         if kind not in FIGURES and options:
             raise ValueError(f"{at}: only choice and scale questions have options")
-        if any(not o or len(o) > OPTION_LIMIT for o in options):
-            raise ValueError(f"{at}: each option must be 1 to {OPTION_LIMIT} characters")
+        limit = OPTION_LIMIT - 5 if kind == "scale" else OPTION_LIMIT  # shown as "5 · word"
+        if any(not o or len(o) > limit for o in options):
+            raise ValueError(f"{at}: each option must be 1 to {limit} characters")
         if len(set(options)) != len(options):
             raise ValueError(f"{at}: an option is listed twice")
         required = data.get("required", False)

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 import prompts
-from bot.org.config import OrgConfig, zone_or
+from bot.org.config import COLUMN_KEYS, RESERVED_KEYS, OrgConfig, zone_or
 from bot.org.file import Loc, plain_message
 from bot.org.plan import SLACKBOT
 from bot.setup.apply import late_openings
@@ -117,6 +117,32 @@ def with_team_schedule(
     teams[index]["schedule"] = schedule
     teams[index].update(calendar or {})
     return {**data, "teams": teams}, ("teams", index)
+
+
+def with_questions(
+    data: dict[str, Any], team_key: str, questions: list[dict[str, Any]] | None
+) -> tuple[dict, Loc]:
+    """`data` with the questions of team `team_key` (or, for "", the organisation's) set;
+    None: the team follows the organisation's again (the organisation, leadbot's template)."""
+    if not team_key:
+        return {**data, "questions": questions}, ()
+    teams = [dict(item) for item in data.get("teams") or []]
+    index = _find(teams, team_key, "text")
+    teams[index]["questions"] = questions
+    return {**data, "teams": teams}, ("teams", index)
+
+
+def question_key(text: str, taken: set[str]) -> str:
+    """A key made from a question's words ('Which customer?' → 'which_customer'), never a
+    built-in's or a column's, unique among `taken`."""
+    reserved = taken | set(COLUMN_KEYS) | set(RESERVED_KEYS)
+    base = slug(text, set(), "question").replace("-", "_")[:28].strip("_") or "question"
+    if not base[0].isalpha():
+        base = f"q_{base}"[:28]
+    key, number = base, 2
+    while key in reserved:
+        key, number = f"{base}_{number}", number + 1
+    return key
 
 
 def prepare(

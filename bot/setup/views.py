@@ -27,6 +27,7 @@ TEAM_CREATE = "admin_team_create"
 TEAM_EDIT = "admin_team_edit"  # value: the team's key
 TEAM_FORM = "admin_team_form"
 TEAM_SCHEDULE = "admin_team_schedule"  # value: the team's key
+TEAM_QUESTIONS = "questions_open"  # value: the team's key (bot.setup.question_views.OPEN)
 LEADERS = "admin_leaders"
 REFUSED = "admin_refused"
 PARENTS = 99  # a static_select holds 100 options; one is "none"
@@ -209,6 +210,13 @@ def team_form(team: TeamSpec | None, teams: list[TeamSpec]) -> dict[str, Any]:
             section(
                 prompts.text(p + "schedule_text", which=which),
                 button(prompts.text(p + "schedule_button"), TEAM_SCHEDULE, team.key),
+            )
+        )
+        asks = "questions_own" if team.questions else "questions_org"
+        blocks.append(
+            section(
+                prompts.text(p + asks, count=len(team.questions or [])),
+                button(prompts.text(p + "questions_button"), TEAM_QUESTIONS, team.key),
             )
         )
     title = prompts.text(p + ("edit_title" if team else "add_title"))

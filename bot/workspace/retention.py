@@ -18,6 +18,7 @@ from storage.models import (
     Concern,
     ConcernNote,
     Inbox,
+    QuestionSet,
     RaisedBlocker,
     Reflection,
     TeamEnergy,
@@ -88,6 +89,7 @@ def _purge(session: Session, workspace_id: str, keep: Retention, now: datetime) 
     _count(session, sa.delete(Inbox).where(given_up))
     _count(session, _older(TeamEnergy, workspace_id, answers_before))  # kept no longer either
     _count(session, _older(RaisedBlocker, workspace_id, answers_before))  # a check-in's words
+    _count(session, _older(QuestionSet, workspace_id, answers_before))  # what they answered
     return Purged(
         checkins=_count(session, _older(Checkin, workspace_id, answers_before)),
         reflections=_count(session, _older(Reflection, workspace_id, answers_before)),
@@ -96,7 +98,11 @@ def _purge(session: Session, workspace_id: str, keep: Retention, now: datetime) 
 
 
 def _older(
-    model: type[Checkin] | type[Reflection] | type[TeamEnergy] | type[RaisedBlocker],
+    model: type[Checkin]
+    | type[Reflection]
+    | type[TeamEnergy]
+    | type[RaisedBlocker]
+    | type[QuestionSet],
     workspace_id: str,
     before: datetime,
 ) -> sa.Delete:

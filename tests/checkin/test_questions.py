@@ -533,3 +533,23 @@ def test_the_org_default_applies_to_teams_without_their_own(engine):
         "blocked",
         "learned",
     ]
+
+
+def test_the_cli_prints_the_answers_and_its_preview_of_an_open_week_shows_no_spread(
+    org, clock, sender, slack, requests, engine, capsys
+):
+    from bot.digest.cli import print_digest
+
+    clock.set(OPENS)
+    sender.drain()
+    everyone_answers(slack, requests, 6)
+    clock.set("2026-11-28T10:00:00+00:00")  # the week still open: a preview
+    args = {"as_json": False, "workspace": None}
+    assert print_digest(engine, "platform", "2026-W48", now=clock(), **args) == 0
+    preview = capsys.readouterr().out
+    assert "Which customer did you talk to?" in preview and "“customer of U3” — Cleo" in preview
+    assert "How clear are priorities?" not in preview  # a spread waits for the digest
+    clock.set(DIGEST)
+    assert print_digest(engine, "platform", "2026-W48", now=clock(), **args) == 0
+    closed = capsys.readouterr().out
+    assert "How clear are priorities?* (6 answers)" in closed

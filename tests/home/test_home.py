@@ -147,7 +147,7 @@ def test_an_admin_sees_the_setup_buttons(org, engine, clock):
     view = view_for(engine, "UADMIN", clock)
     admin_ids = [id for id in action_ids(view) if id.startswith("admin_open")]
     assert admin_ids == [
-        f"admin_open_{part}" for part in ("objectives", "teams", "leaders", "schedule")
+        f"admin_open_{part}" for part in ("objectives", "teams", "leaders", "schedule", "questions")
     ]
     assert "gives no access to anyone's answers" in text_of(view)
     assert "checked in for" not in text_of(view).lower()  # not in a team
