@@ -11,13 +11,13 @@ import json
 import multiprocessing
 import os
 import pickle
-import resource
 import statistics
 import sys
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
+from bench.rss import peak_mb, reset_peak
 from bot.digest.drawing import Chart, render
 
 
@@ -25,19 +25,21 @@ def timed_render(chart: Chart) -> tuple[float, float]:
     """Draw one chart: how long it took, and this worker's peak RSS (MB) so far."""
     begun = time.perf_counter()
     render(chart)
-    return time.perf_counter() - begun, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return time.perf_counter() - begun, peak_mb()
 
 
 def draw_all(charts: list[Chart]) -> dict[str, object]:
     workers = os.cpu_count() or 2
     context = multiprocessing.get_context("forkserver")
     started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=reset_peak
+    ) as pool:
         timed = list(pool.map(timed_render, charts, chunksize=50))
     wall = time.perf_counter() - started
     times = [seconds for seconds, _rss in timed]
     worker_rss = max(rss for _seconds, rss in timed)
-    own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own_rss = peak_mb()
     return {
         "charts": len(charts),
         "charts_by_kind": dict(Counter(chart.kind for chart in charts)),
@@ -52,5 +54,6 @@ def draw_all(charts: list[Chart]) -> dict[str, object]:
 
 
 if __name__ == "__main__":
+    reset_peak()
     with open(sys.argv[1], "rb") as file:
         print(json.dumps(draw_all(pickle.load(file))))

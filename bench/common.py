@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from bot.org.config import OrgConfig
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.models import Membership, Person, Team, Workspace
+from storage.models import Membership, Person, Team, Workspace, config_fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -161,7 +161,14 @@ def seed_org(engine: Engine, config: dict[str, Any], tz: str) -> OrgConfig:
     with engine.begin() as connection:
         connection.execute(
             sa.insert(Workspace),
-            [{"id": WORKSPACE, "name": "Bench", "config": org.model_dump(mode="json")}],
+            [
+                {
+                    "id": WORKSPACE,
+                    "name": "Bench",
+                    "config": (config := org.model_dump(mode="json")),
+                    "config_hash": config_fingerprint(config),  # as every ORM write sets it
+                }
+            ],
         )
         for table, rows in ((Person, people), (Team, teams), (Membership, members)):
             for start in range(0, len(rows), 5_000):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import resource
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from bench.common import (
     seed_org,
     team_questions,
 )
+from bench.rss import peak_mb, reset_peak
 from bot.org.config import QuestionSpec
 from bot.org.schedule import shift_label
 from storage.models import Checkin, Delivery, QuestionSet, Reflection
@@ -205,7 +205,7 @@ def build_all(url: str, charts_out: Path | None = None) -> dict[str, Any]:
         managers = sorted(
             {t.manager_id for t in queries.teams(session=session, workspace_id=WORKSPACE)}
         )
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline = peak_mb()
     started = time.perf_counter()
     blocks = 0
     drawn: list[Chart] = []
@@ -219,7 +219,7 @@ def build_all(url: str, charts_out: Path | None = None) -> dict[str, Any]:
             blocks += len(composed.blocks)
         drawn += composed.charts
     wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     if charts_out is not None:
         with Session(engine) as session:  # the leadership digest's charts, over every team
             config = load_config(session, WORKSPACE)
@@ -239,5 +239,6 @@ def build_all(url: str, charts_out: Path | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    reset_peak()  # this process's own peak, not the seeder's it was started from
     target = Path(sys.argv[2]) if len(sys.argv) > 2 else None
     print(json.dumps(build_all(sys.argv[1], target)))

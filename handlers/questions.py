@@ -9,7 +9,6 @@ period keeps the questions it began with.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -26,7 +25,7 @@ from bot.runtime.deps import Deps
 from bot.setup import edit as orgedit
 from bot.setup import question_views as views
 from bot.setup.apply import apply_config
-from bot.views.kit import metadata, notice_modal
+from bot.views.kit import escape, metadata, notice_modal
 from handlers.admin import _name, may_configure
 from handlers.home import publish_home
 
@@ -139,7 +138,9 @@ def question_menu(ack: Ack, body: dict, client: WebClient, context: BoltContext)
     if changed is None:
         return
     notice = (
-        prompts.text("questions.removed", text=current[found]["text"]) if move == "remove" else None
+        prompts.text("questions.removed", text=escape(current[found]["text"]))
+        if move == "remove"
+        else None
     )
     _change(client, context, team, changed, view_id, notice)
 
@@ -214,7 +215,7 @@ def _asked(config: OrgConfig, team: str) -> list[QuestionSpec]:
     """What the scope asks today: a team's own list, or what it follows."""
     if team:
         return list(config.questions_of(team))
-    return views._org_questions(config)
+    return views.org_questions(config)
 
 
 def _change(
@@ -246,9 +247,10 @@ def _save(
     with Session(deps.engine) as session:
         old = load_config(session, workspace_id)
         form = orgedit.Form({}, fallback="text")
-        change: Callable[[dict], tuple[dict, Any]] = lambda data: orgedit.with_questions(  # noqa: E731
-            data, team, questions
-        )
+
+        def change(data: dict) -> tuple[dict, Any]:
+            return orgedit.with_questions(data, team, questions)
+
         try:
             config = orgedit.prepare(session, client, workspace_id, old, change, form, now)
         except orgedit.Refused as refused:

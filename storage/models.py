@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from datetime import UTC, date, datetime
 from typing import Any
@@ -69,8 +71,24 @@ class Workspace(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     name: str = ""
     config: dict = _json()
+    # A digest of `config`, set whenever the row is written: every request and every message
+    # reads the config, and a large org's is megabytes (a thousand teams with questions of
+    # their own), so readers compare this and fetch the config only when it changed.
+    config_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+def config_fingerprint(config: dict | None) -> str:
+    """The digest of a configuration's content (key order aside)."""
+    text = json.dumps(config or {}, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@sa.event.listens_for(Workspace, "before_insert")
+@sa.event.listens_for(Workspace, "before_update")
+def _fingerprinted(_mapper: Any, _connection: Any, workspace: Workspace) -> None:
+    workspace.config_hash = config_fingerprint(workspace.config)
 
 
 class Person(SQLModel, table=True):

@@ -39,6 +39,16 @@ def get_workspace(*, session: Session, workspace_id: str) -> Workspace | None:
 _CONFIG_TEXT = select(sa.cast(Workspace.config, sa.Text)).where(Workspace.id == _WORKSPACE)
 
 
+_CONFIG_HASH = select(Workspace.id, Workspace.config_hash).where(Workspace.id == _WORKSPACE)
+
+
+def workspace_config_hash(*, session: Session, workspace_id: str) -> tuple[bool, str | None]:
+    """Whether the workspace is stored, and the digest of its configuration (None for a row
+    written before digests were kept)."""
+    row = session.exec(_CONFIG_HASH, params={"workspace_id": workspace_id}).first()
+    return (False, None) if row is None else (True, row[1])
+
+
 def workspace_config_text(*, session: Session, workspace_id: str) -> str | None:
     """The stored org configuration as its JSON text (cheap to compare, parsed by the caller)."""
     return session.exec(_CONFIG_TEXT, params={"workspace_id": workspace_id}).first()

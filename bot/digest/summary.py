@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -97,6 +97,16 @@ def periods_back(period: str, count: int) -> list[str]:
     return [shift_label(period, -k) for k in range(count - 1, -1, -1)]
 
 
+class Seen(Protocol):
+    """What History reads of a check-in."""
+
+    user_id: str
+    period: str
+    late: bool
+    status: str
+    blocked: str | None
+
+
 class History:
     """A team's last weeks, read once: who was asked (their nudge went out) and what they said.
 
@@ -110,7 +120,7 @@ class History:
     ) -> None:
         self.labels = periods_back(period, weeks)
         self.asked: set[tuple[str, str]] = set()
-        self.rows: list[Checkin] = []
+        self.rows: list[Seen] = []
         if not members:
             return
         wanted = [shift_label(self.labels[0], -1), *self.labels]  # late ones count a week on
@@ -127,8 +137,10 @@ class History:
             )
         }
         self.rows = list(
-            session.exec(
-                select(Checkin).where(
+            session.exec(  # the five columns it reads, not whole rows (a digest reads 13 weeks)
+                select(
+                    Checkin.user_id, Checkin.period, Checkin.late, Checkin.status, Checkin.blocked
+                ).where(
                     Checkin.workspace_id == workspace_id,
                     col(Checkin.user_id).in_(members),
                     col(Checkin.period).in_(wanted),
@@ -136,11 +148,11 @@ class History:
             )
         )
 
-    def counted(self, label: str) -> list[Checkin]:
+    def counted(self, label: str) -> list[Seen]:
         """What the digest of `label` counts (bot.digest.week.counts_for)."""
         return [r for r in self.rows if counts_for(r, label)]
 
-    def said(self, user_id: str, label: str) -> Checkin | None:
+    def said(self, user_id: str, label: str) -> Seen | None:
         """The person's check-in (answer or skip) for the week itself, whenever it came."""
         return next((r for r in self.rows if r.user_id == user_id and r.period == label), None)
 
@@ -227,10 +239,11 @@ def kept_energies(
         )
     ).all()
     asked = questions.frozen(session, workspace_id, team_key, wanted)
-    counted = {label: tally(r for r in rows if counts_for(r, label)) for label in missing}
-    figures = {
-        label: tally_figures([r for r in rows if counts_for(r, label)], asked) for label in missing
-    }
+    weeks: dict[str, list[Any]] = {}
+    for row in rows:  # the week each counts in (counts_for): its own, or the next when late
+        weeks.setdefault(shift_label(row.period, 1) if row.late else row.period, []).append(row)
+    counted = {label: tally(weeks.get(label, [])) for label in missing}
+    figures = {label: tally_figures(weeks.get(label, []), asked) for label in missing}
     return queries.keep_team_energies(
         session=session,
         workspace_id=workspace_id,

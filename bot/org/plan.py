@@ -23,25 +23,33 @@ from storage.models import Delivery, Person, Team
 SLACKBOT = queries.SLACKBOT
 
 
-# The parsed config of each workspace, with the stored JSON it came from: every request and
-# every sent message reads the config, and parsing a 1,000-team org takes ~20 ms, so it is
-# parsed once per stored version (a changed text is a miss; nothing can be stale).
+# The parsed config of each workspace, with what it was parsed from: every request and every
+# sent message reads the config, and parsing a 1,000-team org takes ~20 ms, so it is parsed
+# once per stored version. The version is the row's digest of its config (bytes to read, where
+# the config of a thousand teams with questions of their own is megabytes), or for a row written
+# before digests were kept, the config's text (a changed text is a miss; nothing can be stale).
 _PARSED: dict[str, tuple[str, OrgConfig]] = {}
 
 
 def load_config(session: Session, workspace_id: str) -> OrgConfig | None:
     """The workspace's org configuration, or None before an org file was imported."""
+    stored, digest = queries.workspace_config_hash(session=session, workspace_id=workspace_id)
+    if not stored:
+        return None
+    cached = _PARSED.get(workspace_id)
+    if digest is not None and cached is not None and cached[0] == digest:
+        return cached[1]
     text = queries.workspace_config_text(session=session, workspace_id=workspace_id)
     if text is None:
         return None
-    cached = _PARSED.get(workspace_id)
-    if cached is not None and cached[0] == text:
+    version = digest or text
+    if cached is not None and cached[0] == version:
         return cached[1]
     data = json.loads(text)
     if not data:
         return None
     config = OrgConfig.model_validate(data)
-    _PARSED[workspace_id] = (text, config)
+    _PARSED[workspace_id] = (version, config)
     return config
 
 

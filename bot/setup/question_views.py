@@ -61,7 +61,7 @@ def own_list(config: OrgConfig, team_key: str) -> list[QuestionSpec] | None:
 def list_modal(config: OrgConfig, team_key: str, *, notice: str | None = None) -> dict[str, Any]:
     """The questions of a team (or the organisation), lens by lens, with their menus."""
     p = "questions."
-    asked = list(config.questions_of(team_key)) if team_key else _org_questions(config)
+    asked = list(config.questions_of(team_key)) if team_key else org_questions(config)
     name = escape(scope_name(config, team_key))
     intro = prompts.text(p + ("team_intro" if team_key else "org_intro"), team=name)
     blocks: list[Block] = [section(intro)]
@@ -88,7 +88,7 @@ def list_modal(config: OrgConfig, team_key: str, *, notice: str | None = None) -
     return modal(title, blocks, callback_id=LIST, submit=False, meta={"team": team_key})
 
 
-def _org_questions(config: OrgConfig) -> list[QuestionSpec]:
+def org_questions(config: OrgConfig) -> list[QuestionSpec]:
     return list(config.questions) if config.questions is not None else list(default_questions())
 
 
@@ -184,7 +184,7 @@ def block_for(message: str) -> str:
 
 def preview_modal(config: OrgConfig, team_key: str, min_group: int) -> dict[str, Any]:
     """The check-in as a member of the team will see it now; its Save stores nothing."""
-    asked = config.questions_of(team_key) if team_key else tuple(_org_questions(config))
+    asked = config.questions_of(team_key) if team_key else tuple(org_questions(config))
     objectives = [(o.key, o.title) for o in config.objectives if not o.archived]
     view = checkin_views.checkin_modal(
         "preview",

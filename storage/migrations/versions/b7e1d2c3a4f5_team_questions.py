@@ -1,5 +1,6 @@
 """team questions: a check-in's answers by question key, the questions each team's period
-asked, and the team's choice and scale figures kept beside its energy
+asked, the team's choice and scale figures kept beside its energy, and a digest of each
+workspace's configuration (read instead of the whole configuration on every request)
 
 Revision ID: b7e1d2c3a4f5
 Revises: 75f248cbd17e
@@ -21,6 +22,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("workspace") as batch_op:
+        batch_op.add_column(
+            sa.Column("config_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
     with op.batch_alter_table("checkin") as batch_op:
         batch_op.add_column(sa.Column("answers", sa.JSON(), nullable=False, server_default="{}"))
     with op.batch_alter_table("teamenergy") as batch_op:
@@ -50,3 +55,5 @@ def downgrade() -> None:
         batch_op.drop_column("figures")
     with op.batch_alter_table("checkin") as batch_op:
         batch_op.drop_column("answers")
+    with op.batch_alter_table("workspace") as batch_op:
+        batch_op.drop_column("config_hash")
