@@ -268,16 +268,16 @@ def said_to_own_questions(
     said = [Said(question) for question in own_questions(asked, period)]
     for row in rows:
         name = names.get(row.user_id, row.user_id)
+        kinds = {q.key: q.kind for q in asked.get(row.period, ())}
         for item in said:
             given = (row.answers or {}).get(item.question.key)
-            if given in (None, "", []):
-                continue
+            if given in (None, "", []) or kinds.get(item.question.key) != item.question.kind:
+                continue  # a key asked as another kind that week is another question
             item.answers += 1
             item.writers.add(row.user_id)
             if item.question.kind == "people":
                 others = ", ".join(names.get(u, u) for u in given if isinstance(u, str))
                 item.quotes.append(Quote(row.user_id, name, "", with_whom=others))
             elif not item.question.figure and isinstance(given, str):
-                ref = f"{row.ref}:{item.question.key}"
-                item.quotes.append(Quote(row.user_id, name, given, ref))
+                item.quotes.append(Quote(row.user_id, name, given))
     return said

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.org.config import OrgConfig, QuestionSpec, default_questions
+from bot.org.config import OrgConfig, QuestionSpec
 from bot.org.schedule import period_label, period_opens, shift_label
 from storage.models import QuestionSet, utcnow
 
@@ -59,12 +59,6 @@ def _parsed(text: str) -> Questions:
     """A stored set, parsed once per process: a team asks the same set week after week, and a
     digest reads eleven of its weeks."""
     return from_data(json.loads(text))
-
-
-def asked(session: Session, workspace_id: str, team_key: str, period: str) -> Questions:
-    """What the team's period asked; leadbot's template for a week answered before teams had
-    questions of their own (nothing froze then)."""
-    return frozen(session, workspace_id, team_key, [period]).get(period) or default_questions()
 
 
 def freeze(session: Session, workspace_id: str, sets: dict[tuple[str, str], Questions]) -> None:

@@ -553,3 +553,19 @@ def test_the_cli_prints_the_answers_and_its_preview_of_an_open_week_shows_no_spr
     assert print_digest(engine, "platform", "2026-W48", now=clock(), **args) == 0
     closed = capsys.readouterr().out
     assert "How clear are priorities?* (6 answers)" in closed
+
+
+def test_a_key_asked_as_a_choice_one_week_is_never_quoted_as_text_the_next():
+    from bot.digest.week import said_to_own_questions
+
+    choice = QuestionSpec.model_validate(spec())  # mood: a single choice in W48
+    text = QuestionSpec.model_validate(spec(kind="short_text", options=[]))  # … text in W49
+    late = Checkin(workspace_id=TEAM, user_id="U1", period="2026-W48", team_key="platform",
+                   status="answered", late=True, answers={"mood": "Up"})  # fmt: skip
+    on_time = Checkin(workspace_id=TEAM, user_id="U2", period="2026-W49", team_key="platform",
+                      status="answered", answers={"mood": "Fine, thanks"})  # fmt: skip
+    asked = {"2026-W48": (choice,), "2026-W49": (text,)}
+    [said] = said_to_own_questions([late, on_time], asked, "2026-W49", {"U1": "Ana", "U2": "Ben"})
+    assert said.question.kind == "short_text"
+    assert [(q.name, q.text) for q in said.quotes] == [("Ben", "Fine, thanks")]
+    assert said.answers == 1 and said.writers == {"U2"}
