@@ -235,7 +235,7 @@ def _save(ack: Ack, client: WebClient, context: BoltContext, view: dict, edit: E
             return
         ack()
         by = access.Author(access.HOME, context.user_id)
-        name = _name(session, client, workspace_id)
+        name = workspace_name(session, client, workspace_id)
         apply_config(session, workspace_id, name, config, now, by=by)
         session.commit()
         _redraw(client, view, edit.refresh, config)
@@ -250,7 +250,7 @@ def _redraw(client: WebClient, view: dict, refresh: dict[str, Build], config: Or
             client.views_update(view_id=view[which], view=new)
 
 
-def _name(session: Session, client: WebClient, workspace_id: str) -> str:
+def workspace_name(session: Session, client: WebClient, workspace_id: str) -> str:
     """The workspace's stored name; for a first setup made in Slack, what auth.test says."""
     workspace = queries.get_workspace(session=session, workspace_id=workspace_id)
     return workspace.name if workspace is not None else str(client.auth_test().get("team") or "")

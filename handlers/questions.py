@@ -26,7 +26,7 @@ from bot.setup import edit as orgedit
 from bot.setup import question_views as views
 from bot.setup.apply import apply_config
 from bot.views.kit import escape, metadata, notice_modal
-from handlers.admin import _name, may_configure
+from handlers.admin import may_configure, workspace_name
 from handlers.home import publish_home
 
 logger = logging.getLogger(__name__)
@@ -263,7 +263,7 @@ def _save(
             ack()
         by = access.Author(access.HOME, context.user_id)
         apply_config(
-            session, workspace_id, _name(session, client, workspace_id), config, now, by=by
+            session, workspace_id, workspace_name(session, client, workspace_id), config, now, by=by
         )
         session.commit()
         publish_home(client, session, workspace_id, context.user_id or "", now)

@@ -134,7 +134,7 @@ def question_form(team_key: str, question: QuestionSpec | None) -> dict[str, Any
             "text",
             prompts.text(p + "text"),
             text_input(question.text if question else "", limit=150),
-        ),  # fmt: skip
+        ),
         field(
             "lens", prompts.text(p + "lens"), select(lenses, question.lens if question else "work")
         ),
@@ -143,13 +143,11 @@ def question_form(team_key: str, question: QuestionSpec | None) -> dict[str, Any
             prompts.text(p + "kind"),
             select(kinds, question.kind if question else "long_text"),
             hint=prompts.text(p + "kind_hint"),
-        ),  # fmt: skip
+        ),
         field(
             "options",
             prompts.text(p + "options"),
-            text_input(
-                "\n".join(question.options) if question else "", limit=1000, multiline=True
-            ),  # fmt: skip
+            text_input("\n".join(question.options) if question else "", limit=1000, multiline=True),
             optional=True,
             hint=prompts.text(p + "options_hint"),
         ),
