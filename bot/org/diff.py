@@ -237,10 +237,9 @@ def question_lines(
     """Question by question: added, changed (each field), removed, reordered. A team's own
     list replacing the organisation's (or back) is one line."""
     if own and (old is None) != (new is None):
-        told = "its own questions" if new is not None else "the organisation's questions"
+        told = f"its own {len(new)} questions" if new is not None else "the organisation's"
         diff.add(f"~ {scope}: now asks {told}")
-        if old is None or new is None:
-            return
+        return
     template = [q.model_dump(mode="json") for q in default_questions()]
     before = {q["key"]: q for q in (old if old is not None else template)}
     after = {q["key"]: q for q in (new if new is not None else template)}
