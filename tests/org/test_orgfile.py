@@ -90,6 +90,8 @@ def test_the_example_org_file_loads() -> None:
     path = Path(__file__).parents[2] / "examples" / "org.yml"
     config = load_org(path.read_text(), str(path))
     assert [team.key for team in config.teams] == ["engineering", "platform", "mobile"]
+    assert [q.key for q in config.questions_of("platform")][2:] == ["customer", "clarity", "paired"]
+    assert [q.key for q in config.questions_of("mobile")] == ["moved", "blocked", "learned"]
 
 
 def test_an_unknown_key_is_named_with_its_line_and_the_keys_allowed_there() -> None:
