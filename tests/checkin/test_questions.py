@@ -569,3 +569,19 @@ def test_a_key_asked_as_a_choice_one_week_is_never_quoted_as_text_the_next():
     assert said.question.kind == "short_text"
     assert [(q.name, q.text) for q in said.quotes] == [("Ben", "Fine, thanks")]
     assert said.answers == 1 and said.writers == {"U2"}
+
+
+def test_forget_me_takes_the_person_out_of_others_people_answers(
+    org, clock, sender, slack, requests, engine
+):
+    from bot.workspace.forget import forget_person
+
+    clock.set(OPENS)
+    sender.drain()
+    everyone_answers(slack, requests, 1)  # Ana paired with Ben (U2)
+    assert stored(engine, "U1").answers["paired"] == ["U2"]
+    with Session(engine) as session:
+        forgotten = forget_person(session, TEAM, "U2", clock(), stop=False)
+    assert forgotten.mentions == 1
+    kept = stored(engine, "U1").answers
+    assert kept["paired"] == [] and kept["customer"] == "customer of U1"
