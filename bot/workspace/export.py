@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.org import questions
-from bot.org.config import default_questions
+from bot.org.config import COLUMN_KEYS, default_questions
 from storage import queries
 from storage.models import (
     Checkin,
@@ -93,11 +93,16 @@ class Asked:
 
 
 def answers_of(row: Checkin, asked: questions.Questions, *, figures: bool) -> list[dict]:
-    """The answers to a team's own questions, each with the question as it was asked; choice
-    and scale answers only in the person's own export (like energy, never per person else)."""
+    """Every answer with the question as it was asked (moved, blocked and learned too, which
+    also keep their columns); choice and scale answers only in the person's own export (like
+    energy, never per person elsewhere)."""
     found = []
     for question in asked:
-        given = (row.answers or {}).get(question.key)
+        given = (
+            getattr(row, question.key)
+            if question.key in COLUMN_KEYS
+            else (row.answers or {}).get(question.key)
+        )
         if given in (None, "", []) or (question.figure and not figures):
             continue
         if question.kind == "scale" and isinstance(given, int) and 1 <= given <= 5:

@@ -232,8 +232,9 @@ def test_an_edit_reaches_the_next_period_end_to_end(engine, slack, requests, sen
     with Session(engine) as session:
         exported = person_export(session, TEAM, "U1")["my_checkins"]
         home = home_view(gather(session, TEAM, "U1", clock()), raise_action="r", check_action="c")
-    assert exported[0]["answers"] == []  # W48 asked no such question
-    assert exported[1]["answers"] == [{
+    moved = {"key": "moved", "lens": "work", "question": "What moved forward this week?"}
+    assert exported[0]["answers"] == [{**moved, "answer": "x"}]  # W48 asked no customer
+    assert exported[1]["answers"] == [{**moved, "answer": "Shipped"}, {
         "key": "which_customer_did_you_talk", "lens": "work",
         "question": "Which customer did you talk to?", "answer": "ACME",
     }]  # fmt: skip

@@ -374,13 +374,14 @@ def test_exports_keep_choices_for_their_writer_only(org, clock, sender, slack, r
         mine = person_export(session, TEAM, "U1")["my_checkins"][0]["answers"]
         team = team_export(session, TEAM, "UMGR")["team_checkins"]
     assert {a["key"]: a["answer"] for a in mine} == {
+        "moved": "moved by U1",
         "customer": "customer of U1",
         "clarity": "2 Unclear",
         "focus": ["Meetings"],
         "paired": ["U2"],
     }
     theirs = {a["key"] for row in team for a in row["answers"]}
-    assert theirs == {"customer", "paired"}  # never a choice or scale per person
+    assert theirs == {"moved", "customer", "paired"}  # never a choice or scale per person
     assert "Which customer did you talk to?" in to_csv("team_checkins", team)
 
 
