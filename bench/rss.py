@@ -7,6 +7,7 @@ resets its peak first (`/proc/self/clear_refs`, Linux 4.0+) and reads it back (`
 
 from __future__ import annotations
 
+import contextlib
 import re
 import resource
 from pathlib import Path
@@ -15,11 +16,10 @@ _STATUS = Path("/proc/self/status")
 
 
 def reset_peak() -> None:
-    """Start counting this process's peak RSS from now (where Linux allows it)."""
-    try:
+    """Start counting this process's peak RSS from now where Linux allows it; elsewhere
+    `peak_mb` falls back to ru_maxrss, an upper bound."""
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass  # elsewhere, ru_maxrss stands (an upper bound)
 
 
 def peak_mb() -> float:

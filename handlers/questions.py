@@ -79,7 +79,7 @@ def open_questions(ack: Ack, body: dict, client: WebClient, context: BoltContext
     ack()
     team = body["actions"][0].get("value", "")
     config = _config(context)
-    if not may_edit(client, config, context, team) or config is None:
+    if config is None or not may_edit(client, config, context, team):
         view = notice_modal(_refusal(team))
     else:
         view = views.list_modal(config, team)
@@ -197,12 +197,10 @@ def submit_question(ack: Ack, client: WebClient, context: BoltContext, view: dic
         message = plain_message(str(error.errors()[0]["msg"]))
         ack(response_action="errors", errors={views.block_for(message): _kind(message)})
         return
-    refusal = _save(client, context, team, current, ack=ack)
-    if refusal is None and view.get("previous_view_id"):
-        saved = _config(context)
-        if saved is not None:
-            notice = prompts.text("questions.saved")
-            _show(client, view["previous_view_id"], views.list_modal(saved, team, notice=notice))
+    saved = _save(client, context, team, current, ack=ack)
+    if isinstance(saved, OrgConfig):
+        notice = prompts.text("questions.saved")
+        _show(client, view.get("previous_view_id"), views.list_modal(saved, team, notice=notice))
 
 
 def _kind(message: str) -> str:
@@ -226,10 +224,13 @@ def _change(
     view_id: str | None,
     notice: str | None,
 ) -> None:
-    refusal = _save(client, context, team, questions)
-    config = _config(context)
+    saved = _save(client, context, team, questions)
+    if isinstance(saved, OrgConfig):
+        _show(client, view_id, views.list_modal(saved, team, notice=notice))
+        return
+    config = _config(context)  # refused: the list as it stands, saying why
     if config is not None:
-        _show(client, view_id, views.list_modal(config, team, notice=refusal or notice))
+        _show(client, view_id, views.list_modal(config, team, notice=escape(saved)))
 
 
 def _save(
@@ -239,9 +240,9 @@ def _save(
     questions: Questions | None,
     *,
     ack: Ack | None = None,
-) -> str | None:
-    """Check the change like an org file and store it; the refusal in kind words, or None.
-    With `ack` (a form), a refusal is shown on the form and a success closes it."""
+) -> OrgConfig | str:
+    """Check the change like an org file and store it: the saved config, or the refusal in
+    kind words. With `ack` (a form), a refusal is shown on the form and a success closes it."""
     deps = _deps(context)
     now, workspace_id = deps.clock(), context.team_id or ""
     with Session(deps.engine) as session:
@@ -267,7 +268,7 @@ def _save(
         )
         session.commit()
         publish_home(client, session, workspace_id, context.user_id or "", now)
-    return None
+    return config
 
 
 def _show(client: WebClient, view_id: str | None, view: dict[str, Any]) -> None:

@@ -39,6 +39,15 @@ def select(choices: list[tuple[str, str]], initial: str | None) -> Block:
     return element
 
 
+def checkbox(text: str, value: str, *, checked: bool) -> Block:
+    """One checkbox (a yes/no field), ticked when `checked`."""
+    box = option(text, value)
+    element: Block = {"type": "checkboxes", "options": [box]}
+    if checked:
+        element["initial_options"] = [box]
+    return element
+
+
 def text_input(initial: str = "", *, limit: int, multiline: bool = False) -> Block:
     return text_element(initial, limit, multiline=multiline)
 

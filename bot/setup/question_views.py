@@ -15,11 +15,12 @@ from bot.org.config import (
     KINDS,
     LENSES,
     MAX_QUESTIONS,
+    QUESTION_LIMIT,
     OrgConfig,
     QuestionSpec,
     default_questions,
 )
-from bot.setup.form import modal, select, state, text_input
+from bot.setup.form import checkbox, modal, select, state, text_input
 from bot.views.kit import Block, actions, button, context, escape, option, section
 from bot.views.kit import input_block as field
 
@@ -123,17 +124,14 @@ def question_form(team_key: str, question: QuestionSpec | None) -> dict[str, Any
     p = "questions.form."
     lenses = [(prompts.text(f"digest.lens.{lens}"), lens) for lens in LENSES]
     kinds = [(prompts.text(f"questions.kind.{kind}"), kind) for kind in KINDS]
-    required: Block = {
-        "type": "checkboxes",
-        "options": [option(prompts.text(p + "required_box"), "yes")],
-    }
-    if question is not None and question.required:
-        required["initial_options"] = required["options"]
+    required = checkbox(
+        prompts.text(p + "required_box"), "yes", checked=question is not None and question.required
+    )
     blocks = [
         field(
             "text",
             prompts.text(p + "text"),
-            text_input(question.text if question else "", limit=150),
+            text_input(question.text if question else "", limit=QUESTION_LIMIT),
         ),
         field(
             "lens", prompts.text(p + "lens"), select(lenses, question.lens if question else "work")

@@ -7,6 +7,7 @@ from typing import Any
 import prompts
 from bot.org.config import ObjectiveSpec, OrgConfig, TeamSpec
 from bot.setup.form import (
+    checkbox,
     chosen,
     listed,
     modal,
@@ -15,7 +16,7 @@ from bot.setup.form import (
     text_input,
     users_input,
 )
-from bot.views.kit import Block, actions, button, context, cut, escape, option, plain, section
+from bot.views.kit import Block, actions, button, context, cut, escape, plain, section
 from bot.views.kit import input_block as field
 
 OBJECTIVES = "admin_objectives"
@@ -89,12 +90,8 @@ def objectives_modal(objectives: list[ObjectiveSpec]) -> dict[str, Any]:
 def objective_form(objective: ObjectiveSpec | None) -> dict[str, Any]:
     """Add (None) or edit one objective."""
     p = "admin.objectives."
-    archive: Block = {
-        "type": "checkboxes",
-        "options": [option(prompts.text(p + "archived_option"), "archived")],
-    }
-    if objective is not None and objective.archived:
-        archive["initial_options"] = archive["options"]
+    archived = objective is not None and objective.archived
+    archive = checkbox(prompts.text(p + "archived_option"), "archived", checked=archived)
     blocks = [
         field(
             "title",
